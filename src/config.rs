@@ -1,0 +1,107 @@
+//! One `Config` from command-line flags and `COGNITO_EMU_*` environment variables.
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// How token issuers (`iss`) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IssuerStyle {
+    /// `<the emulator's URL as the client reached it>/<poolId>`: discovery and JWKS work.
+    Local,
+    /// `https://cognito-idp.<region>.amazonaws.com/<poolId>`, for libraries that insist on it.
+    Aws,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to bind. Keep the default unless other machines must reach the emulator.
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_HOST",
+        default_value = "127.0.0.1"
+    )]
+    pub host: String,
+
+    /// Port to listen on; 0 picks a free port (the URL line printed at start says which).
+    #[arg(long, global = true, env = "COGNITO_EMU_PORT", default_value_t = 9229)]
+    pub port: u16,
+
+    /// SQLite database file (created with its directory, migrations applied at start).
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_DB",
+        default_value = ".cognito-emu/cognito-emu.db"
+    )]
+    pub db: PathBuf,
+
+    /// Keep everything in memory instead of --db; nothing survives a restart.
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_IN_MEMORY",
+        default_value_t = false
+    )]
+    pub in_memory: bool,
+
+    /// Region used in IDs and issuers when a request is not SigV4-signed.
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_REGION",
+        default_value = "us-east-1"
+    )]
+    pub region: String,
+
+    /// Log filter: error, warn, info, debug, trace (or a tracing filter expression).
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_LOG_LEVEL",
+        default_value = "info"
+    )]
+    pub log_level: String,
+
+    /// Issuer form in tokens and discovery documents.
+    #[arg(long, global = true, env = "COGNITO_EMU_ISSUER_STYLE", value_enum, default_value_t = IssuerStyle::Local)]
+    pub issuer_style: IssuerStyle,
+
+    /// Fixed base URL (e.g. http://cognito:9229) used instead of the request's Host header.
+    #[arg(long, global = true, env = "COGNITO_EMU_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Seed file (JSON) creating pools, clients and users at start-up, idempotently.
+    #[arg(long, global = true, env = "COGNITO_EMU_SEED")]
+    pub seed: Option<PathBuf>,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, global = true, env = "COGNITO_EMU_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// A config for tests: in memory, a free port on loopback.
+    pub fn for_tests() -> Self {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            db: PathBuf::new(),
+            in_memory: true,
+            region: "us-east-1".into(),
+            log_level: "warn".into(),
+            issuer_style: IssuerStyle::Local,
+            public_url: None,
+            seed: None,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+
+    /// The base URL when no request tells us how we are addressed.
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}:{}", self.host, self.port),
+        }
+    }
+}

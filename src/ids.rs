@@ -1,0 +1,67 @@
+//! Identifiers in the formats Cognito uses (clients check some of them, e.g. aws-jwt-verify
+//! checks the pool id).
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+fn pick(alphabet: &[u8], n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
+}
+
+/// `<region>_<9 alphanumerics>`, e.g. `us-east-1_AbCdEf123`.
+pub fn user_pool_id(region: &str) -> String {
+    let suffix: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(9)
+        .map(char::from)
+        .collect();
+    format!("{region}_{suffix}")
+}
+
+/// 26 lowercase alphanumerics.
+pub fn client_id() -> String {
+    pick(LOWER_ALNUM, 26)
+}
+
+/// 51 lowercase alphanumerics, like Cognito's generated client secrets.
+pub fn client_secret() -> String {
+    pick(LOWER_ALNUM, 51)
+}
+
+/// A random UUID (user `sub`, token `jti`, event ids).
+pub fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `<region>:<uuid>`, identity ids and identity pool ids.
+pub fn regional_uuid(region: &str) -> String {
+    format!("{region}:{}", uuid::Uuid::new_v4())
+}
+
+/// The account id in ARNs the emulator makes up.
+pub const ACCOUNT_ID: &str = "000000000000";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let id = user_pool_id("eu-west-1");
+        let (region, rest) = id.split_once('_').unwrap_or_default();
+        assert_eq!(region, "eu-west-1");
+        assert_eq!(rest.len(), 9);
+        assert!(rest.chars().all(|c| c.is_ascii_alphanumeric()));
+        let c = client_id();
+        assert_eq!(c.len(), 26);
+        assert!(
+            c.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! cognito-emu: a local, offline, Amazon Cognito-compatible emulator.
+//!
+//! `router(state)` builds the whole HTTP surface; `serve` runs it on a listener until the
+//! shutdown future resolves; `start` does both on a free port (tests use it).
+
+pub mod clock;
+pub mod config;
+pub mod identity;
+pub mod idp;
+pub mod ids;
+pub mod protocol;
+pub mod state;
+pub mod store;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, Method};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use config::Config;
+use state::AppState;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Instant;
+use store::Store;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// The whole HTTP surface of the emulator.
+pub fn router(state: AppState) -> Router {
+    // Browser SDKs call POST / from any origin; this is a local development tool.
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            HeaderName::from_static("content-type"),
+            HeaderName::from_static("x-amz-target"),
+            HeaderName::from_static("x-amz-user-agent"),
+            HeaderName::from_static("x-amz-date"),
+            HeaderName::from_static("x-amz-security-token"),
+            HeaderName::from_static("x-amz-content-sha256"),
+            HeaderName::from_static("amz-sdk-invocation-id"),
+            HeaderName::from_static("amz-sdk-request"),
+            HeaderName::from_static("cache-control"),
+            HeaderName::from_static("authorization"),
+        ])
+        .expose_headers([
+            HeaderName::from_static("x-amzn-requestid"),
+            HeaderName::from_static("x-amzn-errortype"),
+        ])
+        .max_age(std::time::Duration::from_secs(600));
+    Router::new()
+        .route("/", post(protocol::aws_json::handle))
+        .route("/health", get(health))
+        .layer(middleware::from_fn(log_request))
+        .layer(cors)
+        .with_state(state)
+}
+
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// One log line per request: method, path, target, status, latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let target = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .map(|t| t.rsplit('.').next().unwrap_or(t).to_string());
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let error = resp
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info!(
+        target: "cognito_emu::request",
+        "{method} {path} {} {status} {error} {:.2}ms",
+        target.as_deref().unwrap_or("-"),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    resp
+}
+
+/// Opens the store the config names and builds the state.
+pub async fn build_state(config: Config) -> Result<AppState, sqlx::Error> {
+    let store = if config.in_memory {
+        Store::open(None).await?
+    } else {
+        Store::open(Some(&config.db)).await?
+    };
+    Ok(AppState::new(config, store))
+}
+
+/// Serves on `listener` until `shutdown` resolves, then closes the store.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let app = router(state);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    store.close().await;
+    result
+}
+
+/// A running emulator started by [`start`].
+pub struct Running {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds `config.host:config.port` (0 = free port) and serves in a background task.
+pub async fn start(config: Config) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
+    let addr = listener.local_addr()?;
+    let mut config = config;
+    config.port = addr.port();
+    let state = build_state(config).await?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, state.clone(), async {
+        let _ = rx.await;
+    }));
+    Ok(Running {
+        addr,
+        url: format!("http://{addr}"),
+        state,
+        stop: Some(tx),
+        task,
+    })
+}

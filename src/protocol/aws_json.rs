@@ -1,0 +1,246 @@
+//! `POST /`: the AWS JSON 1.1 protocol both Cognito services speak. Reads the target, parses
+//! and validates the body against the service model, and hands it to the service's action
+//! table. Every failure before the handler is an AWS-shaped error, never a panic.
+
+use super::model::{IDENTITY, IDP, ServiceModel};
+use super::validate::{Invalid, validate_input};
+use super::{ApiError, ApiResult, ErrorKind};
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::future::Future;
+
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// What a handler knows about the request besides its input.
+#[derive(Clone)]
+pub struct Ctx {
+    pub app: AppState,
+    /// `scheme://host[:port]` as the client addressed us (the issuer follows it).
+    pub base_url: String,
+    /// The region from the SigV4 credential scope when the request was signed.
+    pub region: String,
+    pub request_id: String,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.app
+    }
+}
+
+impl Ctx {
+    /// A context for calling handlers directly (tests, seeding).
+    pub fn internal(app: AppState) -> Self {
+        let base_url = app.config.public_base_url();
+        let region = app.config.region.clone();
+        Ctx {
+            app,
+            base_url,
+            region,
+            request_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+/// Declares a service's action table: the one list from which dispatch and the list of
+/// implemented actions come. Every modelled action not listed answers NotImplementedException.
+#[macro_export]
+macro_rules! action_table {
+    ($($action:ident => $handler:path),* $(,)?) => {
+        /// The actions implemented, in table order.
+        pub const IMPLEMENTED: &[&str] = &[$(stringify!($action)),*];
+
+        /// Runs `action`, or `None` when this table does not implement it.
+        pub async fn dispatch(
+            ctx: $crate::protocol::aws_json::Ctx,
+            action: &str,
+            input: serde_json::Value,
+        ) -> Option<$crate::protocol::ApiResult<Vec<u8>>> {
+            let _ = (&ctx, &input); // an empty table uses neither
+            match action {
+                $(stringify!($action) => Some($crate::protocol::aws_json::invoke(ctx, input, $handler).await),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+/// Deserializes the (already validated) input, runs the handler, serializes its output.
+pub async fn invoke<I, O, F, Fut>(ctx: Ctx, input: Value, handler: F) -> ApiResult<Vec<u8>>
+where
+    I: DeserializeOwned,
+    O: Serialize,
+    F: FnOnce(Ctx, I) -> Fut,
+    Fut: Future<Output = ApiResult<O>>,
+{
+    let input: I = serde_json::from_value(input)
+        .map_err(|e| ApiError::new(ErrorKind::SerializationException, e.to_string()))?;
+    let output = handler(ctx, input).await?;
+    serde_json::to_vec(&output).map_err(ApiError::internal)
+}
+
+enum Service {
+    Idp,
+    Identity,
+}
+
+fn service_of(prefix: &str) -> Option<(Service, &'static ServiceModel)> {
+    if prefix == IDP.target_prefix {
+        Some((Service::Idp, &IDP))
+    } else if prefix == IDENTITY.target_prefix {
+        Some((Service::Identity, &IDENTITY))
+    } else {
+        None
+    }
+}
+
+/// The region in a SigV4 `Authorization` header's credential scope, if any.
+fn signed_region(headers: &HeaderMap) -> Option<String> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let cred = auth.split("Credential=").nth(1)?;
+    let scope = cred.split([',', ' ']).next()?;
+    let region = scope.split('/').nth(2)?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
+/// `scheme://host` as the client addressed us.
+pub fn base_url(app: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &app.config.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty());
+    match host {
+        Some(host) => {
+            let scheme = headers
+                .get("x-forwarded-proto")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("http");
+            format!("{scheme}://{host}")
+        }
+        None => app.config.public_base_url(),
+    }
+}
+
+/// The handler of `POST /`.
+pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let result = run(app, &headers, body, request_id.clone()).await;
+    let mut resp = match result {
+        Ok(bytes) => {
+            let mut r = Bytes::from(bytes).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+            r
+        }
+        Err(e) => e.into_response(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    resp
+}
+
+async fn run(
+    app: AppState,
+    headers: &HeaderMap,
+    body: Body,
+    request_id: String,
+) -> ApiResult<Vec<u8>> {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (prefix, action) = target.rsplit_once('.').unwrap_or(("", target));
+    let Some((service, model)) = service_of(prefix) else {
+        return Err(ApiError::new(
+            ErrorKind::UnknownOperationException,
+            format!(
+                "Unknown operation: X-Amz-Target '{target}' names no operation of Cognito Identity Provider or Cognito Identity."
+            ),
+        ));
+    };
+    let Some(op) = model.operation(action) else {
+        return Err(ApiError::new(
+            ErrorKind::UnknownOperationException,
+            format!("Unknown operation {action} for {prefix}."),
+        ));
+    };
+
+    let implemented = match service {
+        Service::Idp => crate::idp::IMPLEMENTED.contains(&action),
+        Service::Identity => crate::identity::IMPLEMENTED.contains(&action),
+    };
+    if !implemented {
+        return Err(ApiError::new(
+            ErrorKind::NotImplementedException,
+            format!("{action} is not implemented by cognito-emu yet."),
+        ));
+    }
+
+    let limit = app.config.max_body_bytes;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::invalid_parameter(format!(
+            "Request body is larger than the limit of {limit} bytes."
+        ))
+    })?;
+    let input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::new(
+                ErrorKind::SerializationException,
+                format!("Request body is not valid JSON: {e}"),
+            )
+        })?
+    };
+    if let Some(shape) = op.input {
+        validate_input(model, shape, &input).map_err(|e| match e {
+            Invalid::Serialization(m) => ApiError::new(ErrorKind::SerializationException, m),
+            Invalid::Constraints(m) => ApiError::invalid_parameter(m),
+        })?;
+    }
+
+    let region = signed_region(headers).unwrap_or_else(|| app.config.region.clone());
+    let ctx = Ctx {
+        base_url: base_url(&app, headers),
+        app,
+        region,
+        request_id,
+    };
+    let outcome = match service {
+        Service::Idp => crate::idp::dispatch(ctx, action, input).await,
+        Service::Identity => crate::identity::dispatch(ctx, action, input).await,
+    };
+    outcome.unwrap_or_else(|| {
+        Err(ApiError::internal(format!(
+            "{action} is in IMPLEMENTED but not dispatched"
+        )))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_comes_from_the_sigv4_scope() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("AWS4-HMAC-SHA256 Credential=AKIA/20240101/eu-west-2/cognito-idp/aws4_request, SignedHeaders=host, Signature=abc"),
+        );
+        assert_eq!(signed_region(&h).as_deref(), Some("eu-west-2"));
+        assert_eq!(signed_region(&HeaderMap::new()), None);
+    }
+}

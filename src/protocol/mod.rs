@@ -1,0 +1,9 @@
+//! The wire: AWS JSON 1.1 parsing, the action tables, validation and errors.
+
+pub mod aws_json;
+pub mod error;
+pub mod generated;
+pub mod model;
+pub mod validate;
+
+pub use error::{ApiError, ApiResult, ErrorKind};

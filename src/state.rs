@@ -1,0 +1,32 @@
+//! `AppState`: everything a handler needs, cheap to clone.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::Store;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub store: Store,
+    pub clock: Clock,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store) -> Self {
+        AppState(Arc::new(Inner {
+            config,
+            store,
+            clock: Clock::default(),
+        }))
+    }
+}

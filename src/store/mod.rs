@@ -1,0 +1,80 @@
+//! Storage over SQLite. All writes go through one connection (`write`), so concurrent
+//! requests queue instead of failing with SQLITE_BUSY; reads use a small pool (`read`).
+//! A write a response acknowledges is committed before the handler returns.
+
+pub mod pools;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
+}
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, or an in-memory one when `None`,
+    /// and applies the migrations.
+    pub async fn open(path: Option<&Path>) -> Result<Store, sqlx::Error> {
+        let store = match path {
+            Some(path) => {
+                if let Some(dir) = path.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+                }
+                let opts = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(opts.clone())
+                    .await?;
+                MIGRATOR.run(&write).await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(opts.read_only(true))
+                    .await?;
+                Store { read, write }
+            }
+            None => {
+                // One connection holds the in-memory database; it must never be closed.
+                let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(opts)
+                    .await?;
+                MIGRATOR.run(&pool).await?;
+                Store {
+                    read: pool.clone(),
+                    write: pool,
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
