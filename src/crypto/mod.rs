@@ -1,0 +1,6 @@
+//! Pure cryptographic helpers: no I/O; randomness and time come in as arguments or from
+//! the caller.
+
+pub mod password;
+pub mod secret_hash;
+pub mod srp;
