@@ -1,5 +1,8 @@
 //! Cognito user pools (`AWSCognitoIdentityProviderService`): one module per action family.
 
+pub mod clients;
+pub mod custom_attributes;
+pub mod tags;
 pub mod user_pools;
 
 use crate::action_table;
@@ -9,5 +12,15 @@ action_table! {
     CreateUserPool => user_pools::create_user_pool,
     DescribeUserPool => user_pools::describe_user_pool,
     ListUserPools => user_pools::list_user_pools,
+    UpdateUserPool => user_pools::update_user_pool,
     DeleteUserPool => user_pools::delete_user_pool,
+    AddCustomAttributes => custom_attributes::add_custom_attributes,
+    CreateUserPoolClient => clients::create_user_pool_client,
+    DescribeUserPoolClient => clients::describe_user_pool_client,
+    ListUserPoolClients => clients::list_user_pool_clients,
+    UpdateUserPoolClient => clients::update_user_pool_client,
+    DeleteUserPoolClient => clients::delete_user_pool_client,
+    TagResource => tags::tag_resource,
+    UntagResource => tags::untag_resource,
+    ListTagsForResource => tags::list_tags_for_resource,
 }
