@@ -10,6 +10,7 @@ pub mod identity;
 pub mod idp;
 pub mod ids;
 pub mod protocol;
+pub mod seed;
 pub mod state;
 pub mod store;
 
@@ -88,14 +89,40 @@ async fn log_request(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Opens the store the config names and builds the state.
-pub async fn build_state(config: Config) -> Result<AppState, sqlx::Error> {
+/// Why the emulator could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Database(sqlx::Error),
+    Seed(seed::SeedError),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Database(e) => write!(f, "cannot open the database: {e}"),
+            StartError::Seed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Opens the store the config names, builds the state and applies the seed file, if any.
+pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let store = if config.in_memory {
-        Store::open(None).await?
+        Store::open(None).await
     } else {
-        Store::open(Some(&config.db)).await?
-    };
-    Ok(AppState::new(config, store))
+        Store::open(Some(&config.db)).await
+    }
+    .map_err(StartError::Database)?;
+    let seed_file = config.seed.clone();
+    let state = AppState::new(config, store);
+    if let Some(path) = seed_file {
+        seed::apply_file(&state, &path)
+            .await
+            .map_err(StartError::Seed)?;
+    }
+    Ok(state)
 }
 
 /// Serves on `listener` until `shutdown` resolves, then closes the store.

@@ -69,7 +69,7 @@ async fn serve(config: Config) -> ExitCode {
     let state = match cognito_emu::build_state(config.clone()).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("cognito-emu: cannot open the database {where_}: {e}");
+            eprintln!("cognito-emu: {e} (data: {where_})");
             return ExitCode::FAILURE;
         }
     };

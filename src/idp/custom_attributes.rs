@@ -298,3 +298,98 @@ pub async fn add_custom_attributes(
     super::user_pools::save_pool(&ctx, &pool).await?;
     Ok(serde_json::json!({}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn custom(name: &str) -> SchemaAttributeType {
+        SchemaAttributeType {
+            name: Some(name.into()),
+            attribute_data_type: Some("String".into()),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn add_custom_attributes_appends_and_refuses_duplicates() {
+        let ctx = Ctx::internal(crate::build_state(Config::for_tests()).await.unwrap());
+        let pool = super::super::user_pools::create_user_pool(
+            ctx.clone(),
+            CreateUserPoolRequest {
+                pool_name: "c".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+        let id = pool.id.clone().unwrap();
+        let add = |attrs: Vec<SchemaAttributeType>| {
+            add_custom_attributes(
+                ctx.clone(),
+                AddCustomAttributesRequest {
+                    user_pool_id: id.clone(),
+                    custom_attributes: attrs,
+                },
+            )
+        };
+        add(vec![
+            custom("tenant"),
+            SchemaAttributeType {
+                name: Some("score".into()),
+                attribute_data_type: Some("Number".into()),
+                mutable: Some(false),
+                number_attribute_constraints: Some(NumberAttributeConstraintsType {
+                    min_value: Some("0".into()),
+                    max_value: Some("100".into()),
+                }),
+                ..Default::default()
+            },
+        ])
+        .await
+        .unwrap();
+        let after = load_pool(&ctx, &id).await.unwrap();
+        let schema = after.schema_attributes.unwrap();
+        assert_eq!(schema.len(), standard_schema().len() + 2);
+        let score = schema
+            .iter()
+            .find(|a| a.name.as_deref() == Some("custom:score"))
+            .unwrap();
+        assert_eq!(score.mutable, Some(false));
+        assert_eq!(score.required, Some(false));
+        assert_eq!(score.developer_only_attribute, Some(false));
+
+        let err = add(vec![custom("tenant")]).await.unwrap_err();
+        assert_eq!(err.kind.name(), "InvalidParameterException");
+        assert_eq!(
+            err.message,
+            "Existing attribute already has name custom:tenant."
+        );
+        let err = add(vec![custom("x"), custom("x")]).await.unwrap_err();
+        assert_eq!(err.kind.name(), "InvalidParameterException");
+        let err = add(vec![SchemaAttributeType {
+            required: Some(true),
+            ..custom("req")
+        }])
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind.name(), "InvalidParameterException");
+        let err = add((0..49).map(|i| custom(&format!("m{i}"))).collect())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind.name(), "InvalidParameterException");
+        let err = add_custom_attributes(
+            ctx.clone(),
+            AddCustomAttributesRequest {
+                user_pool_id: "us-east-1_missing00".into(),
+                custom_attributes: vec![custom("a")],
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind.name(), "ResourceNotFoundException");
+    }
+}

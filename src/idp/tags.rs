@@ -71,3 +71,89 @@ pub async fn list_tags_for_resource(
         tags: Some(pool.user_pool_tags.unwrap_or_default()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[tokio::test]
+    async fn tag_untag_list() {
+        let ctx = Ctx::internal(crate::build_state(Config::for_tests()).await.unwrap());
+        let pool = super::super::user_pools::create_user_pool(
+            ctx.clone(),
+            CreateUserPoolRequest {
+                pool_name: "t".into(),
+                user_pool_tags: Some([("a".to_string(), "1".to_string())].into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+        let arn = pool.arn.clone().unwrap();
+        let list = |arn: String| {
+            list_tags_for_resource(
+                ctx.clone(),
+                ListTagsForResourceRequest { resource_arn: arn },
+            )
+        };
+        assert_eq!(
+            list(arn.clone()).await.unwrap().tags,
+            Some([("a".to_string(), "1".to_string())].into())
+        );
+        tag_resource(
+            ctx.clone(),
+            TagResourceRequest {
+                resource_arn: arn.clone(),
+                tags: [
+                    ("a".to_string(), "2".to_string()),
+                    ("b".to_string(), "3".to_string()),
+                ]
+                .into(),
+            },
+        )
+        .await
+        .unwrap();
+        untag_resource(
+            ctx.clone(),
+            UntagResourceRequest {
+                resource_arn: arn.clone(),
+                tag_keys: vec!["b".into(), "zzz".into()],
+            },
+        )
+        .await
+        .unwrap();
+        let tags = list(arn.clone()).await.unwrap().tags.unwrap();
+        assert_eq!(tags, [("a".to_string(), "2".to_string())].into());
+        // DescribeUserPool shows the same tags.
+        let described = super::super::user_pools::load_pool(&ctx, pool.id.as_deref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(described.user_pool_tags, Some(tags));
+
+        let missing = arn.replace(pool.id.as_deref().unwrap(), "us-east-1_missing00");
+        assert_eq!(
+            list(missing).await.unwrap_err().kind.name(),
+            "ResourceNotFoundException"
+        );
+        assert_eq!(
+            list("not-an-arn".into()).await.unwrap_err().kind.name(),
+            "InvalidParameterException"
+        );
+        let too_many: std::collections::BTreeMap<String, String> = (0..50)
+            .map(|i| (format!("k{i}"), "v".to_string()))
+            .collect();
+        let err = tag_resource(
+            ctx.clone(),
+            TagResourceRequest {
+                resource_arn: arn.clone(),
+                tags: too_many,
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind.name(), "InvalidParameterException");
+    }
+}
