@@ -88,6 +88,14 @@ pub fn standard_schema() -> Vec<SchemaAttributeType> {
     STANDARD.iter().map(standard_attribute).collect()
 }
 
+/// A pool's definition of the attribute named `name` (`email`, `custom:tenant`, ...).
+pub fn find_attribute<'a>(pool: &'a UserPoolType, name: &str) -> Option<&'a SchemaAttributeType> {
+    pool.schema_attributes
+        .iter()
+        .flatten()
+        .find(|a| a.name.as_deref() == Some(name))
+}
+
 pub fn is_standard(name: &str) -> bool {
     STANDARD.iter().any(|s| s.0 == name)
 }
@@ -352,12 +360,9 @@ mod tests {
         .await
         .unwrap();
         let after = load_pool(&ctx, &id).await.unwrap();
-        let schema = after.schema_attributes.unwrap();
+        let schema = after.schema_attributes.clone().unwrap();
         assert_eq!(schema.len(), standard_schema().len() + 2);
-        let score = schema
-            .iter()
-            .find(|a| a.name.as_deref() == Some("custom:score"))
-            .unwrap();
+        let score = find_attribute(&after, "custom:score").unwrap();
         assert_eq!(score.mutable, Some(false));
         assert_eq!(score.required, Some(false));
         assert_eq!(score.developer_only_attribute, Some(false));

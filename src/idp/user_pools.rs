@@ -36,6 +36,14 @@ pub async fn save_pool(ctx: &Ctx, pool: &UserPoolType) -> ApiResult<()> {
     Ok(())
 }
 
+/// Whether usernames (and email/preferred_username aliases) match case-sensitively. Cognito's
+/// default when the pool was created without UsernameConfiguration is case-sensitive.
+pub fn username_case_sensitive(pool: &UserPoolType) -> bool {
+    pool.username_configuration
+        .as_ref()
+        .is_none_or(|c| c.case_sensitive)
+}
+
 pub fn pool_arn(region: &str, id: &str) -> String {
     format!(
         "arn:aws:cognito-idp:{region}:{}:userpool/{id}",
@@ -464,6 +472,7 @@ mod tests {
         );
         assert_eq!(v["UserPoolTier"], "ESSENTIALS");
         assert!(v.get("UsernameAttributes").is_none());
+        assert!(username_case_sensitive(&p));
         assert!(v.get("AccountRecoverySetting").is_none());
         assert!(v.as_object().unwrap().values().all(|x| !x.is_null()));
         // The standard schema.
@@ -561,6 +570,8 @@ mod tests {
                 _ => assert_eq!(&v[k], expected, "{k}"),
             }
         }
+        let stored = describe(&ctx, p.id.as_deref().unwrap()).await.unwrap();
+        assert!(!username_case_sensitive(&stored));
         // The legacy message members mirror the template.
         assert_eq!(v["EmailVerificationMessage"], "Code {####}");
         assert_eq!(v["EmailVerificationSubject"], "Hi");
