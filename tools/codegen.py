@@ -261,6 +261,17 @@ def gen_errors(errors, botocore_version):
     return "\n".join(out)
 
 
+def rustfmt(text):
+    import subprocess
+
+    done = subprocess.run(
+        ["rustfmt", "--edition", "2024"], input=text, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit("rustfmt failed on generated code: " + done.stderr)
+    return done.stdout
+
+
 def main():
     args = sys.argv[1:]
     check = "--check" in args
@@ -294,6 +305,10 @@ def main():
     for name, status in PROTOCOL_ERRORS.items():
         errors.setdefault(name, status)
     outputs[os.path.join(root, "src", "protocol", "generated", "errors.rs")] = gen_errors(errors, botocore.__version__)
+    # Compare and write what `cargo fmt` would leave, so --check agrees with committed files.
+    for path, text in outputs.items():
+        if path.endswith(".rs"):
+            outputs[path] = rustfmt(text)
     stale = []
     for path, text in outputs.items():
         old = open(path, encoding="utf-8").read() if os.path.exists(path) else None

@@ -135,7 +135,8 @@ pub fn base_url(app: &AppState, headers: &HeaderMap) -> String {
 /// The handler of `POST /`.
 pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let result = run(app, &headers, body, request_id.clone()).await;
+    let mut close = false;
+    let result = run(app, &headers, body, request_id.clone(), &mut close).await;
     let mut resp = match result {
         Ok(bytes) => {
             let mut r = Bytes::from(bytes).into_response();
@@ -148,6 +149,11 @@ pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body)
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-RequestId", v);
     }
+    if close {
+        // The rest of the body is unread: tell the client not to reuse this connection.
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     resp
 }
 
@@ -156,6 +162,7 @@ async fn run(
     headers: &HeaderMap,
     body: Body,
     request_id: String,
+    close: &mut bool,
 ) -> ApiResult<Vec<u8>> {
     let target = headers
         .get("x-amz-target")
@@ -190,6 +197,7 @@ async fn run(
 
     let limit = app.config.max_body_bytes;
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        *close = true;
         ApiError::invalid_parameter(format!(
             "Request body is larger than the limit of {limit} bytes."
         ))

@@ -1,6 +1,7 @@
 //! The wire: AWS JSON 1.1 parsing, the action tables, validation and errors.
 
 pub mod aws_json;
+mod coverage;
 pub mod error;
 pub mod generated;
 pub mod model;

@@ -1,0 +1,6 @@
+//! The conformance suite: one test binary (each binary costs link time), one module per area.
+//! Each case starts with `Harness::both()` (holds on the emulator and real Cognito) or
+//! `Harness::emulator_only(why)` (skipped with a note on AWS). See `conformance/src/lib.rs`.
+
+mod protocol_errors;
+mod user_pools;

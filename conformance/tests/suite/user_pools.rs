@@ -1,0 +1,204 @@
+//! User pool lifecycle through the SDK: create, describe, list with pagination, delete.
+
+use conformance::idp::operation::delete_user_pool::DeleteUserPoolError;
+use conformance::idp::operation::describe_user_pool::DescribeUserPoolError;
+use conformance::idp::types::{PasswordPolicyType, UserPoolPolicyType, VerifiedAttributeType};
+use conformance::{Harness, unique_name};
+use std::collections::HashSet;
+
+fn is_pool_id(id: &str, region: &str) -> bool {
+    let Some(suffix) = id.strip_prefix(&format!("{region}_")) else {
+        return false;
+    };
+    suffix.len() == 9 && suffix.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+#[tokio::test]
+async fn create_and_describe_keep_the_settings_given() {
+    let h = Harness::both();
+    let name = unique_name("settings");
+    let created = h
+        .idp
+        .create_user_pool()
+        .pool_name(&name)
+        .policies(
+            UserPoolPolicyType::builder()
+                .password_policy(
+                    PasswordPolicyType::builder()
+                        .minimum_length(10)
+                        .require_uppercase(true)
+                        .require_lowercase(true)
+                        .require_numbers(false)
+                        .require_symbols(false)
+                        .build(),
+                )
+                .build(),
+        )
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .username_attributes(conformance::idp::types::UsernameAttributeType::Email)
+        .user_pool_tags("team", "conformance")
+        .send()
+        .await
+        .expect("CreateUserPool")
+        .user_pool
+        .expect("UserPool");
+    let id = created.id.clone().expect("Id");
+    h.track_user_pool(&id);
+
+    assert!(is_pool_id(&id, h.region()), "pool id {id}");
+    assert_eq!(created.name.as_deref(), Some(name.as_str()));
+    let arn = created.arn.clone().expect("Arn");
+    assert!(
+        arn.starts_with(&format!("arn:aws:cognito-idp:{}:", h.region()))
+            && arn.ends_with(&format!(":userpool/{id}")),
+        "{arn}"
+    );
+    assert!(created.creation_date.is_some() && created.last_modified_date.is_some());
+
+    let described = h
+        .idp
+        .describe_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .expect("DescribeUserPool")
+        .user_pool
+        .expect("UserPool");
+    assert_eq!(described.id.as_deref(), Some(id.as_str()));
+    assert_eq!(described.name.as_deref(), Some(name.as_str()));
+    let policy = described
+        .policies
+        .and_then(|p| p.password_policy)
+        .expect("PasswordPolicy");
+    assert_eq!(policy.minimum_length, Some(10));
+    assert!(policy.require_uppercase);
+    assert!(!policy.require_numbers);
+    assert_eq!(
+        described.auto_verified_attributes.as_deref(),
+        Some(&[VerifiedAttributeType::Email][..])
+    );
+    assert_eq!(
+        described.username_attributes.as_deref(),
+        Some(&[conformance::idp::types::UsernameAttributeType::Email][..])
+    );
+    assert_eq!(
+        described
+            .user_pool_tags
+            .as_ref()
+            .and_then(|t| t.get("team"))
+            .map(String::as_str),
+        Some("conformance")
+    );
+    assert_eq!(described.creation_date, created.creation_date);
+}
+
+#[tokio::test]
+async fn list_user_pools_pages_through_every_pool_once() {
+    let h = Harness::both();
+    let mut ours = HashSet::new();
+    for _ in 0..3 {
+        ours.insert(h.user_pool().await.id.expect("Id"));
+    }
+    // Other cases create and delete pools concurrently: look for ours, each exactly once.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = h
+            .idp
+            .list_user_pools()
+            .max_results(2)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .expect("ListUserPools");
+        pages += 1;
+        let items = page.user_pools.unwrap_or_default();
+        assert!(items.len() <= 2, "page larger than MaxResults");
+        for p in items {
+            let id = p.id.expect("Id");
+            assert!(p.name.is_some() && p.creation_date.is_some());
+            if ours.contains(&id) {
+                seen.push(id);
+            }
+        }
+        token = page.next_token;
+        if token.is_none() {
+            break;
+        }
+        assert!(pages < 10_000, "pagination does not end");
+    }
+    seen.sort();
+    let mut expected: Vec<_> = ours.into_iter().collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert!(
+        pages >= 2,
+        "3 pools with MaxResults=2 need at least two pages"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_pool_is_gone() {
+    let h = Harness::both();
+    let id = h.user_pool().await.id.expect("Id");
+    h.idp
+        .delete_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .expect("DeleteUserPool");
+
+    let err = h
+        .idp
+        .describe_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .expect_err("describe after delete")
+        .into_service_error();
+    assert!(
+        matches!(err, DescribeUserPoolError::ResourceNotFoundException(_)),
+        "{err:?}"
+    );
+    let err = h
+        .idp
+        .delete_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .expect_err("delete twice")
+        .into_service_error();
+    assert!(
+        matches!(err, DeleteUserPoolError::ResourceNotFoundException(_)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn fifty_parallel_creates_all_succeed() {
+    let Some(h) = Harness::emulator_only("AWS throttles CreateUserPool well below 50 at once")
+    else {
+        return;
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        let idp = h.idp.clone();
+        tasks.spawn(async move {
+            idp.create_user_pool()
+                .pool_name(unique_name("parallel"))
+                .send()
+                .await
+        });
+    }
+    let mut ids = HashSet::new();
+    while let Some(joined) = tasks.join_next().await {
+        let out = joined
+            .expect("task")
+            .expect("every CreateUserPool succeeds");
+        let id = out.user_pool.and_then(|p| p.id).expect("Id");
+        h.track_user_pool(&id);
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 50, "ids are unique");
+}
