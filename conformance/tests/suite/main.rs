@@ -2,5 +2,6 @@
 //! Each case starts with `Harness::both()` (holds on the emulator and real Cognito) or
 //! `Harness::emulator_only(why)` (skipped with a note on AWS). See `conformance/src/lib.rs`.
 
+mod clients;
 mod protocol_errors;
 mod user_pools;

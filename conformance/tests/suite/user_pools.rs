@@ -202,3 +202,153 @@ async fn fifty_parallel_creates_all_succeed() {
     }
     assert_eq!(ids.len(), 50, "ids are unique");
 }
+
+#[tokio::test]
+async fn update_user_pool_stores_the_new_settings() {
+    let h = Harness::both();
+    let id = h.user_pool().await.id.expect("Id");
+    h.idp
+        .update_user_pool()
+        .user_pool_id(&id)
+        .policies(
+            UserPoolPolicyType::builder()
+                .password_policy(
+                    PasswordPolicyType::builder()
+                        .minimum_length(12)
+                        .require_symbols(true)
+                        .build(),
+                )
+                .build(),
+        )
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .user_pool_tags("stage", "updated")
+        .send()
+        .await
+        .expect("UpdateUserPool");
+    let pool = h
+        .idp
+        .describe_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .expect("DescribeUserPool")
+        .user_pool
+        .expect("UserPool");
+    let policy = pool
+        .policies
+        .and_then(|p| p.password_policy)
+        .expect("PasswordPolicy");
+    assert_eq!(policy.minimum_length, Some(12));
+    assert!(policy.require_symbols);
+    assert_eq!(
+        pool.auto_verified_attributes.as_deref(),
+        Some(&[VerifiedAttributeType::Email][..])
+    );
+    assert_eq!(
+        pool.user_pool_tags
+            .as_ref()
+            .and_then(|t| t.get("stage"))
+            .map(String::as_str),
+        Some("updated")
+    );
+    assert!(pool.last_modified_date >= pool.creation_date);
+}
+
+#[tokio::test]
+async fn tags_are_added_listed_and_removed_by_arn() {
+    let h = Harness::both();
+    let pool = h.user_pool().await;
+    let arn = pool.arn.expect("Arn");
+    h.idp
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags("team", "identity")
+        .tags("cost-centre", "42")
+        .send()
+        .await
+        .expect("TagResource");
+    let tags = h
+        .idp
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .expect("ListTagsForResource")
+        .tags
+        .unwrap_or_default();
+    assert_eq!(tags.get("team").map(String::as_str), Some("identity"));
+    assert_eq!(tags.get("cost-centre").map(String::as_str), Some("42"));
+
+    h.idp
+        .untag_resource()
+        .resource_arn(&arn)
+        .tag_keys("team")
+        .send()
+        .await
+        .expect("UntagResource");
+    let tags = h
+        .idp
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .expect("ListTagsForResource")
+        .tags
+        .unwrap_or_default();
+    assert_eq!(tags.get("team"), None);
+    assert_eq!(tags.get("cost-centre").map(String::as_str), Some("42"));
+}
+
+#[tokio::test]
+async fn custom_attributes_join_the_schema_with_their_prefix() {
+    use conformance::idp::types::{AttributeDataType, SchemaAttributeType};
+    let h = Harness::both();
+    let id = h.user_pool().await.id.expect("Id");
+    h.idp
+        .add_custom_attributes()
+        .user_pool_id(&id)
+        .custom_attributes(
+            SchemaAttributeType::builder()
+                .name("tier")
+                .attribute_data_type(AttributeDataType::String)
+                .mutable(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("AddCustomAttributes");
+    let schema = h
+        .idp
+        .describe_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .expect("DescribeUserPool")
+        .user_pool
+        .and_then(|p| p.schema_attributes)
+        .unwrap_or_default();
+    let tier = schema
+        .iter()
+        .find(|a| a.name.as_deref() == Some("custom:tier"))
+        .unwrap_or_else(|| panic!("custom:tier not in {schema:?}"));
+    assert_eq!(tier.attribute_data_type, Some(AttributeDataType::String));
+    // Standard attributes are there too.
+    assert!(schema.iter().any(|a| a.name.as_deref() == Some("email")));
+
+    // The same name twice is refused.
+    let err = h
+        .idp
+        .add_custom_attributes()
+        .user_pool_id(&id)
+        .custom_attributes(
+            SchemaAttributeType::builder()
+                .name("tier")
+                .attribute_data_type(AttributeDataType::String)
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("duplicate custom attribute")
+        .into_service_error();
+    assert!(err.is_invalid_parameter_exception(), "{err:?}");
+}
