@@ -92,6 +92,13 @@ fn start_in_process() -> String {
     rx.recv().expect("the in-process emulator did not start")
 }
 
+/// Prints a note past the test harness's output capture (`print!` is captured; a direct write
+/// to stderr is not), so skips show in a normal `cargo test` run.
+pub fn note(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "conformance: {message}");
+}
+
 /// A unique, valid resource name (user pool, client, identity pool): `conf-<what>-<12 hex>`.
 pub fn unique_name(what: &str) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -205,7 +212,7 @@ impl Harness {
     /// limits). On AWS it prints why it is skipped and gives `None`: `let Some(h) = ... else { return };`.
     pub fn emulator_only(why: &str) -> Option<Harness> {
         if matches!(target(), Target::Aws { .. }) {
-            println!("conformance: skipped on AWS (emulator-only): {why}");
+            note(&format!("skipped on AWS (emulator-only): {why}"));
             return None;
         }
         Some(Harness::both())
@@ -296,7 +303,7 @@ impl Drop for Harness {
                 .enable_all()
                 .build()
             else {
-                eprintln!("conformance: cannot build a runtime to clean up {created:?}");
+                note(&format!("cannot build a runtime to clean up {created:?}"));
                 return;
             };
             runtime.block_on(cleanup(created));
@@ -321,7 +328,7 @@ async fn cleanup(created: Vec<Created>) {
                 {
                     let e = e.into_service_error();
                     if !e.is_resource_not_found_exception() {
-                        eprintln!("conformance: could not delete identity pool {id}: {e}");
+                        note(&format!("could not delete identity pool {id}: {e}"));
                     }
                 }
             }
@@ -338,7 +345,9 @@ async fn delete_user_pool(idp: &idp::Client, id: &str) {
         Err(e) => {
             let e = e.into_service_error();
             if !e.is_resource_not_found_exception() {
-                eprintln!("conformance: could not describe user pool {id} for clean-up: {e}");
+                note(&format!(
+                    "could not describe user pool {id} for clean-up: {e}"
+                ));
             }
             return;
         }
@@ -367,7 +376,7 @@ async fn delete_user_pool(idp: &idp::Client, id: &str) {
     if let Err(e) = idp.delete_user_pool().user_pool_id(id).send().await {
         let e = e.into_service_error();
         if !e.is_resource_not_found_exception() {
-            eprintln!("conformance: could not delete user pool {id}: {e}");
+            note(&format!("could not delete user pool {id}: {e}"));
         }
     }
 }
@@ -388,7 +397,9 @@ impl CodeSource {
     /// no code source (print a note and skip). Panics when the mailbox has no such code.
     pub async fn latest(&self, pool_id: &str, username: &str, kind: &str) -> Option<String> {
         let Some(raw) = &self.mailbox else {
-            println!("conformance: no code source on this target (kind {kind})");
+            note(&format!(
+                "no code source on this target (kind {kind}): case skipped"
+            ));
             return None;
         };
         let query: String = form_urlencoded::Serializer::new(String::new())

@@ -78,7 +78,9 @@ async fn a_client_with_generate_secret_gets_an_id_and_a_secret() {
         .expect("CreateUserPoolClient")
         .user_pool_client
         .expect("UserPoolClient");
-    assert!(is_client_id(public.client_id.as_deref().unwrap_or_default()));
+    assert!(is_client_id(
+        public.client_id.as_deref().unwrap_or_default()
+    ));
     assert_eq!(public.client_secret, None);
 }
 
@@ -189,7 +191,10 @@ async fn clients_list_with_pagination_update_and_delete() {
         .expect_err("describe a deleted client")
         .into_service_error();
     assert!(
-        matches!(err, DescribeUserPoolClientError::ResourceNotFoundException(_)),
+        matches!(
+            err,
+            DescribeUserPoolClientError::ResourceNotFoundException(_)
+        ),
         "{err:?}"
     );
     let err = h

@@ -130,7 +130,7 @@ async fn unimplemented_actions_answer_not_implemented_naming_the_action() {
     ];
     for (prefix, action) in candidates {
         let Some(action) = action else {
-            println!("conformance: every {prefix} action is implemented");
+            conformance::note(&format!("every {prefix} action is implemented"));
             continue;
         };
         let resp = raw.aws_json(&format!("{prefix}.{action}"), "{}").await;
@@ -216,7 +216,7 @@ async fn the_sdk_reports_not_implemented_with_its_code() {
     };
     // CreateUserImportJob needs CloudWatch and S3: not something a local emulator will do soon.
     if cognito_emu::idp::IMPLEMENTED.contains(&"CreateUserImportJob") {
-        println!("conformance: CreateUserImportJob is implemented now; case has nothing to check");
+        conformance::note("CreateUserImportJob is implemented now; case has nothing to check");
         return;
     }
     let pool = format!("{}_AAAAAAAAA", h.region());
