@@ -2,6 +2,7 @@
 //! requests queue instead of failing with SQLITE_BUSY; reads use a small pool (`read`).
 //! A write a response acknowledges is committed before the handler returns.
 
+pub mod identity;
 pub mod pools;
 
 use sqlx::SqlitePool;
