@@ -78,6 +78,16 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, global = true, env = "COGNITO_EMU_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// SMTP server the dev mailbox also relays email messages to (e.g. smtp://localhost:1025
+    /// for Mailpit). Delivery runs in the background; failures are logged, never returned.
+    #[arg(long, global = true, env = "COGNITO_EMU_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Use this code for every verification, reset and MFA code instead of random digits
+    /// (deterministic tests). Off by default.
+    #[arg(long, global = true, env = "COGNITO_EMU_FIXED_CODE")]
+    pub fixed_code: Option<String>,
 }
 
 impl Config {
@@ -94,6 +104,8 @@ impl Config {
             public_url: None,
             seed: None,
             max_body_bytes: 1024 * 1024,
+            smtp_url: None,
+            fixed_code: None,
         }
     }
 

@@ -9,6 +9,8 @@ pub mod crypto;
 pub mod identity;
 pub mod idp;
 pub mod ids;
+pub mod mail;
+pub mod model;
 pub mod protocol;
 pub mod seed;
 pub mod state;
@@ -54,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(protocol::aws_json::handle))
         .route("/health", get(health))
+        .merge(mail::routes::router())
         .layer(middleware::from_fn(log_request))
         .layer(cors)
         .with_state(state)

@@ -3,7 +3,11 @@
 pub mod clients;
 pub mod custom_attributes;
 pub mod tags;
+pub mod admin_users;
+pub mod attributes;
+pub mod sign_up;
 pub mod user_pools;
+pub mod users;
 
 use crate::action_table;
 pub use crate::protocol::generated::idp as shapes;
@@ -23,4 +27,12 @@ action_table! {
     TagResource => tags::tag_resource,
     UntagResource => tags::untag_resource,
     ListTagsForResource => tags::list_tags_for_resource,
+    SignUp => sign_up::sign_up,
+    ConfirmSignUp => sign_up::confirm_sign_up,
+    ResendConfirmationCode => sign_up::resend_confirmation_code,
+    AdminConfirmSignUp => sign_up::admin_confirm_sign_up,
+    AdminCreateUser => admin_users::admin_create_user,
+    AdminGetUser => admin_users::admin_get_user,
+    AdminDeleteUser => admin_users::admin_delete_user,
+    AdminSetUserPassword => admin_users::admin_set_user_password,
 }

@@ -3,7 +3,10 @@
 //! A write a response acknowledges is committed before the handler returns.
 
 pub mod identity;
+pub mod codes;
+pub mod mailbox;
 pub mod pools;
+pub mod users;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

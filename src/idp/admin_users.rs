@@ -1,0 +1,373 @@
+//! AdminCreateUser, AdminGetUser, AdminDeleteUser, AdminSetUserPassword, AdminDisableUser,
+//! AdminEnableUser, AdminResetUserPassword, AdminUpdateUserAttributes,
+//! AdminDeleteUserAttributes.
+
+use super::attributes::{self, WriteBy};
+use super::shapes::*;
+use super::sign_up::new_user;
+use super::user_pools::load_pool;
+use super::users::{self, PolicyWording};
+use crate::crypto::password::hash_password;
+use crate::mail::{self, Medium};
+use crate::model::user::{User, UserStatus};
+use crate::protocol::aws_json::Ctx;
+use crate::protocol::{ApiError, ApiResult, ErrorKind};
+
+/// Sends the invitation (username and temporary password) through the desired mediums the
+/// user has an address for; when it has none of them, through whichever it has.
+async fn send_invitation(
+    ctx: &Ctx,
+    pool: &UserPoolType,
+    user: &User,
+    password: &str,
+    desired: &[String],
+) -> ApiResult<()> {
+    let (subject, email_template, sms_template) = mail::templates::invitation(pool);
+    let wants = |m: &str| desired.iter().any(|d| d == m);
+    let email = user.attr("email");
+    let phone = user.attr("phone_number");
+    let (mut by_email, mut by_sms) = (
+        wants("EMAIL") && email.is_some(),
+        wants("SMS") && phone.is_some(),
+    );
+    if !by_email && !by_sms {
+        by_sms = phone.is_some();
+        by_email = !by_sms && email.is_some();
+    }
+    let shown_username = user.username.clone();
+    for (medium, to) in [
+        (Medium::Email, email.filter(|_| by_email)),
+        (Medium::Sms, phone.filter(|_| by_sms)),
+    ] {
+        let Some(to) = to else { continue };
+        let template = if medium == Medium::Email {
+            &email_template
+        } else {
+            &sms_template
+        };
+        mail::send(
+            ctx,
+            mail::Message {
+                pool_id: user.pool_id.clone(),
+                username: user.username.clone(),
+                to: to.to_string(),
+                medium,
+                kind: "invitation".into(),
+                subject: (medium == Medium::Email).then(|| subject.clone()),
+                body: mail::render(template, password, &shown_username),
+                code: Some(password.to_string()),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn admin_create_user(
+    ctx: Ctx,
+    input: AdminCreateUserRequest,
+) -> ApiResult<AdminCreateUserResponse> {
+    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let attrs = attributes::validate(
+        &pool,
+        input.user_attributes.as_deref().unwrap_or_default(),
+        WriteBy::Creation,
+    )?;
+    let action = input.message_action.as_deref();
+    let password = match input.temporary_password.as_deref() {
+        Some(p) => {
+            users::check_password_policy(&pool, p, PolicyWording::Admin)?;
+            p.to_string()
+        }
+        None => users::generate_temporary_password(&pool),
+    };
+    let now = ctx.clock.now_epoch();
+    let user = if action == Some("RESEND") {
+        let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+        if user.status != UserStatus::ForceChangePassword {
+            return Err(ApiError::new(
+                ErrorKind::UnsupportedUserStateException,
+                format!("User status is {}", user.status),
+            ));
+        }
+        user.password = Some(hash_password(&user.pool_id, &user.username, &password));
+        user.modified = now;
+        ctx.store.save_user(&user).await?;
+        user
+    } else {
+        let (mut user, key) = new_user(
+            &ctx,
+            &pool,
+            &input.username,
+            attrs,
+            UserStatus::ForceChangePassword,
+            "User account already exists",
+        )
+        .await?;
+        // Aliases stay unique among verified users.
+        for attr in ["email", "phone_number"] {
+            let flag = format!("{attr}_verified");
+            if user.attr_is_true(&flag) {
+                user.set_attr(&flag, "false");
+                users::mark_verified(
+                    &ctx,
+                    &pool,
+                    &mut user,
+                    attr,
+                    input.force_alias_creation == Some(true),
+                )
+                .await?;
+            }
+        }
+        user.password = Some(hash_password(&user.pool_id, &user.username, &password));
+        if !ctx.store.insert_user(&user, &key).await? {
+            return Err(ApiError::new(
+                ErrorKind::UsernameExistsException,
+                "User account already exists",
+            ));
+        }
+        user
+    };
+    if action != Some("SUPPRESS") {
+        let desired = input
+            .desired_delivery_mediums
+            .clone()
+            .unwrap_or_else(|| vec!["SMS".to_string()]);
+        send_invitation(&ctx, &pool, &user, &password, &desired).await?;
+    }
+    Ok(AdminCreateUserResponse {
+        user: Some(users::user_type(&user)),
+    })
+}
+
+pub async fn admin_get_user(
+    ctx: Ctx,
+    input: AdminGetUserRequest,
+) -> ApiResult<AdminGetUserResponse> {
+    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let user = users::require_user(&ctx, &pool, &input.username).await?;
+    Ok(AdminGetUserResponse {
+        username: user.username.clone(),
+        user_attributes: Some(users::attribute_types(&user)),
+        user_create_date: Some(user.created),
+        user_last_modified_date: Some(user.modified),
+        enabled: Some(user.enabled),
+        user_status: Some(user.status.as_str().to_string()),
+        ..Default::default()
+    })
+}
+
+pub async fn admin_delete_user(
+    ctx: Ctx,
+    input: AdminDeleteUserRequest,
+) -> ApiResult<serde_json::Value> {
+    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let user = users::require_user(&ctx, &pool, &input.username).await?;
+    ctx.store.delete_user(&user.pool_id, &user.username).await?;
+    Ok(serde_json::json!({}))
+}
+
+pub async fn admin_set_user_password(
+    ctx: Ctx,
+    input: AdminSetUserPasswordRequest,
+) -> ApiResult<serde_json::Value> {
+    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+    users::check_password_policy(&pool, &input.password, PolicyWording::Admin)?;
+    user.password = Some(hash_password(
+        &user.pool_id,
+        &user.username,
+        &input.password,
+    ));
+    user.status = if input.permanent == Some(true) {
+        UserStatus::Confirmed
+    } else {
+        UserStatus::ForceChangePassword
+    };
+    user.modified = ctx.clock.now_epoch();
+    ctx.store.save_user(&user).await?;
+    Ok(serde_json::json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::password::check_password;
+    use crate::idp::users::testkit::*;
+
+    fn create(pool: &UserPoolType, name: &str) -> AdminCreateUserRequest {
+        AdminCreateUserRequest {
+            user_pool_id: pool.id.clone().unwrap(),
+            username: name.into(),
+            user_attributes: Some(vec![attr("email", &format!("{name}@example.com"))]),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn create_get_set_password_delete() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |_| {}).await;
+        let pool_id = pool.id.clone().unwrap();
+        let mut r = create(&pool, "frank");
+        r.temporary_password = Some("weak".into());
+        let e = admin_create_user(ctx.clone(), r.clone()).await.unwrap_err();
+        assert_eq!(e.kind.name(), "InvalidPasswordException");
+        assert_eq!(
+            e.message,
+            "Password did not conform with password policy: Password not long enough"
+        );
+        r.temporary_password = Some("Temp0rary!".into());
+        let out = admin_create_user(ctx.clone(), r.clone())
+            .await
+            .unwrap()
+            .user
+            .unwrap();
+        assert_eq!(out.user_status.as_deref(), Some("FORCE_CHANGE_PASSWORD"));
+        assert_eq!(out.username.as_deref(), Some("frank"));
+        assert_eq!(out.enabled, Some(true));
+        // Default DesiredDeliveryMediums is SMS; with no phone the invitation goes by email.
+        let m = latest(&ctx, "frank@example.com").await;
+        assert_eq!(m.kind, "invitation");
+        assert_eq!(m.code.as_deref(), Some("Temp0rary!"));
+        assert_eq!(
+            m.body,
+            "Your username is frank and temporary password is Temp0rary!. "
+        );
+        assert_eq!(
+            kind(admin_create_user(ctx.clone(), r).await),
+            "UsernameExistsException"
+        );
+
+        let g = admin_get_user(
+            ctx.clone(),
+            AdminGetUserRequest {
+                user_pool_id: pool_id.clone(),
+                username: "frank".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(g.user_status.as_deref(), Some("FORCE_CHANGE_PASSWORD"));
+        let attrs = g.user_attributes.unwrap();
+        assert_eq!(attrs[0].name, "sub");
+        assert!(
+            attrs
+                .iter()
+                .any(|a| a.name == "email" && a.value.as_deref() == Some("frank@example.com"))
+        );
+
+        let set = |p: &str, permanent| AdminSetUserPasswordRequest {
+            user_pool_id: pool_id.clone(),
+            username: "frank".into(),
+            password: p.into(),
+            permanent: Some(permanent),
+        };
+        assert_eq!(
+            kind(admin_set_user_password(ctx.clone(), set("nope", true)).await),
+            "InvalidPasswordException"
+        );
+        admin_set_user_password(ctx.clone(), set("Perm4nent!", true))
+            .await
+            .unwrap();
+        let u = ctx
+            .store
+            .get_user(&pool_id, "frank")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(u.status, UserStatus::Confirmed);
+        assert!(check_password(
+            &pool_id,
+            "frank",
+            "Perm4nent!",
+            u.password.as_ref().unwrap()
+        ));
+        admin_set_user_password(ctx.clone(), set("Temp4rary!", false))
+            .await
+            .unwrap();
+        let u = ctx
+            .store
+            .get_user(&pool_id, "frank")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(u.status, UserStatus::ForceChangePassword);
+
+        let del = AdminDeleteUserRequest {
+            user_pool_id: pool_id.clone(),
+            username: "frank".into(),
+        };
+        admin_delete_user(ctx.clone(), del.clone()).await.unwrap();
+        assert_eq!(
+            kind(admin_delete_user(ctx.clone(), del).await),
+            "UserNotFoundException"
+        );
+        assert_eq!(
+            kind(
+                admin_get_user(
+                    ctx.clone(),
+                    AdminGetUserRequest {
+                        user_pool_id: pool_id,
+                        username: "frank".into()
+                    }
+                )
+                .await
+            ),
+            "UserNotFoundException"
+        );
+        assert_eq!(
+            kind(
+                admin_get_user(
+                    ctx.clone(),
+                    AdminGetUserRequest {
+                        user_pool_id: "us-east-1_nope12345".into(),
+                        username: "x".into()
+                    }
+                )
+                .await
+            ),
+            "ResourceNotFoundException"
+        );
+    }
+
+    #[tokio::test]
+    async fn create_suppress_resend_and_generated_password() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |_| {}).await;
+        let mut r = create(&pool, "gina");
+        r.message_action = Some("SUPPRESS".into());
+        admin_create_user(ctx.clone(), r.clone()).await.unwrap();
+        assert!(
+            ctx.store
+                .list_messages(&Default::default(), false, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        r.message_action = Some("RESEND".into());
+        r.desired_delivery_mediums = Some(vec!["EMAIL".into()]);
+        admin_create_user(ctx.clone(), r.clone()).await.unwrap();
+        let m = latest(&ctx, "gina@example.com").await;
+        let temp = m.code.unwrap();
+        users::check_password_policy(&pool, &temp, PolicyWording::Admin).unwrap();
+        let u = ctx
+            .store
+            .get_user(pool.id.as_deref().unwrap(), "gina")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(check_password(
+            pool.id.as_deref().unwrap(),
+            "gina",
+            &temp,
+            u.password.as_ref().unwrap()
+        ));
+        let mut missing = create(&pool, "nobody");
+        missing.message_action = Some("RESEND".into());
+        assert_eq!(
+            kind(admin_create_user(ctx.clone(), missing).await),
+            "UserNotFoundException"
+        );
+    }
+}

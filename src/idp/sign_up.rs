@@ -1,0 +1,704 @@
+//! SignUp, ConfirmSignUp, ResendConfirmationCode, AdminConfirmSignUp.
+
+use super::attributes::{self, WriteBy};
+use super::shapes::*;
+use super::users::{self, Destination, PolicyWording};
+use crate::crypto::password::hash_password;
+use crate::ids;
+use crate::model::user::{User, UserStatus};
+use crate::protocol::aws_json::Ctx;
+use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::store::users::LookupAttr;
+
+const SIGN_UP: &str = "signup";
+
+fn username_exists() -> ApiError {
+    ApiError::new(ErrorKind::UsernameExistsException, "User already exists")
+}
+
+/// Decides the internal username of a new user and which attribute its sign-in name sets.
+/// In pools with UsernameAttributes the name must be an email / phone number (it becomes that
+/// attribute, the internal username is the sub); in alias pools it must not look like one.
+pub(crate) fn internal_username(
+    pool: &UserPoolType,
+    name: &str,
+    sub: &str,
+) -> ApiResult<(String, Option<&'static str>)> {
+    if users::uses_username_attributes(pool) {
+        let email_ok = users::is_username_attribute(pool, "email");
+        let phone_ok = users::is_username_attribute(pool, "phone_number");
+        if email_ok && name.contains('@') {
+            return Ok((sub.to_string(), Some("email")));
+        }
+        if phone_ok && name.starts_with('+') {
+            return Ok((sub.to_string(), Some("phone_number")));
+        }
+        let message = match (email_ok, phone_ok) {
+            (true, true) => "Username should be either an email or a phone number.",
+            (true, false) => "Username should be an email.",
+            _ => "Username should be a phone number.",
+        };
+        return Err(ApiError::invalid_parameter(message));
+    }
+    if users::is_alias_attribute(pool, "email") && name.contains('@') {
+        return Err(ApiError::invalid_parameter(
+            "Username cannot be of email format, since user pool is configured for email alias.",
+        ));
+    }
+    if users::is_alias_attribute(pool, "phone_number") && name.starts_with('+') {
+        return Err(ApiError::invalid_parameter(
+            "Username cannot be of phone number format, since user pool is configured for phone number alias.",
+        ));
+    }
+    Ok((name.to_string(), None))
+}
+
+/// Builds a new user (not stored) from a sign-in name and validated attributes, refusing a
+/// name already taken: UsernameExistsException ("An account with the given email already
+/// exists." in email-as-username pools).
+pub(crate) async fn new_user(
+    ctx: &Ctx,
+    pool: &UserPoolType,
+    name: &str,
+    attrs: Vec<(String, String)>,
+    status: UserStatus,
+    existing_message: &str,
+) -> ApiResult<(User, String)> {
+    let pool_id = pool.id.clone().unwrap_or_default();
+    let sub = ids::uuid();
+    let (username, name_attr) = internal_username(pool, name, &sub)?;
+    if let Some(attr) = name_attr {
+        let lookup = if attr == "email" {
+            LookupAttr::Email
+        } else {
+            LookupAttr::PhoneNumber
+        };
+        if !ctx
+            .store
+            .find_users_by_attr(&pool_id, lookup, name, false)
+            .await?
+            .is_empty()
+        {
+            return Err(ApiError::new(
+                ErrorKind::UsernameExistsException,
+                format!("An account with the given {attr} already exists."),
+            ));
+        }
+    } else if ctx
+        .store
+        .get_user_by_key(&pool_id, &users::username_key(pool, name))
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            ErrorKind::UsernameExistsException,
+            existing_message,
+        ));
+    }
+    let mut user = User::new(&pool_id, &username, &sub, status, ctx.clock.now_epoch());
+    for (n, v) in attrs {
+        user.set_attr(&n, &v);
+    }
+    if let Some(attr) = name_attr {
+        user.set_attr(attr, name);
+    }
+    let key = users::username_key(pool, &username);
+    Ok((user, key))
+}
+
+pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse> {
+    let (pool, client) = users::public_call(
+        &ctx,
+        &input.client_id,
+        &input.username,
+        input.secret_hash.as_deref(),
+    )
+    .await?;
+    if pool
+        .admin_create_user_config
+        .as_ref()
+        .and_then(|c| c.allow_admin_create_user_only)
+        == Some(true)
+    {
+        return Err(ApiError::not_authorized(
+            "SignUp is not permitted for this user pool",
+        ));
+    }
+    let attrs = attributes::validate(
+        &pool,
+        input.user_attributes.as_deref().unwrap_or_default(),
+        WriteBy::Creation,
+    )?;
+    attributes::check_client_may_write(&client, &attrs)?;
+    let Some(password) = input.password.as_deref() else {
+        return Err(ApiError::invalid_parameter(
+            "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    let (mut user, key) = new_user(
+        &ctx,
+        &pool,
+        &input.username,
+        attrs,
+        UserStatus::Unconfirmed,
+        "User already exists",
+    )
+    .await?;
+    attributes::check_required(&pool, &user)?;
+    users::check_password_policy(&pool, password, PolicyWording::SignUp)?;
+    user.password = Some(hash_password(&user.pool_id, &user.username, password));
+    if !ctx.store.insert_user(&user, &key).await? {
+        return Err(username_exists());
+    }
+    let details = match users::confirmation_destination(&pool, &user) {
+        Some(dest) => Some(
+            users::send_code(
+                &ctx,
+                &pool,
+                &user,
+                &dest,
+                SIGN_UP,
+                "sign_up",
+                users::CONFIRMATION_CODE_SECS,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    Ok(SignUpResponse {
+        user_confirmed: false,
+        code_delivery_details: details,
+        user_sub: user.sub,
+        session: None,
+    })
+}
+
+/// The user a public call names, honouring the client's PreventUserExistenceErrors: when
+/// enabled an unknown user is reported as `hidden` instead of UserNotFoundException.
+async fn public_user(
+    ctx: &Ctx,
+    pool: &UserPoolType,
+    client: &UserPoolClientType,
+    name: &str,
+    hidden: ApiError,
+) -> ApiResult<User> {
+    match users::resolve_user(ctx, pool, name).await? {
+        Some(user) => Ok(user),
+        None if users::prevents_user_existence_errors(client) => Err(hidden),
+        None => Err(ApiError::new(
+            ErrorKind::UserNotFoundException,
+            "Username/client id combination not found.",
+        )),
+    }
+}
+
+fn cannot_confirm(user: &User) -> ApiError {
+    ApiError::not_authorized(format!(
+        "User cannot be confirmed. Current status is {}",
+        user.status
+    ))
+}
+
+pub async fn confirm_sign_up(
+    ctx: Ctx,
+    input: ConfirmSignUpRequest,
+) -> ApiResult<ConfirmSignUpResponse> {
+    let (pool, client) = users::public_call(
+        &ctx,
+        &input.client_id,
+        &input.username,
+        input.secret_hash.as_deref(),
+    )
+    .await?;
+    let mut user = public_user(
+        &ctx,
+        &pool,
+        &client,
+        &input.username,
+        users::code_mismatch(),
+    )
+    .await?;
+    if user.status != UserStatus::Unconfirmed {
+        return Err(cannot_confirm(&user));
+    }
+    // The code first, so a wrong code never reveals an alias conflict.
+    users::check_code(&ctx, &user, SIGN_UP, &input.confirmation_code).await?;
+    let verified_attr = users::confirmation_destination(&pool, &user).map(|d| d.attribute);
+    if let Some(attr) = verified_attr {
+        users::mark_verified(
+            &ctx,
+            &pool,
+            &mut user,
+            attr,
+            input.force_alias_creation == Some(true),
+        )
+        .await?;
+    }
+    user.status = UserStatus::Confirmed;
+    user.modified = ctx.clock.now_epoch();
+    ctx.store.save_user(&user).await?;
+    ctx.store
+        .delete_code(&user.pool_id, &user.username, SIGN_UP)
+        .await?;
+    Ok(ConfirmSignUpResponse::default())
+}
+
+pub async fn resend_confirmation_code(
+    ctx: Ctx,
+    input: ResendConfirmationCodeRequest,
+) -> ApiResult<ResendConfirmationCodeResponse> {
+    let (pool, client) = users::public_call(
+        &ctx,
+        &input.client_id,
+        &input.username,
+        input.secret_hash.as_deref(),
+    )
+    .await?;
+    let user = match users::resolve_user(&ctx, &pool, &input.username).await? {
+        Some(user) => user,
+        None if users::prevents_user_existence_errors(&client) => {
+            // Answer as if a code went out, to the name given when it looks like an address.
+            let dest = if input.username.contains('@') {
+                Destination::email(&input.username)
+            } else {
+                Destination::sms(&input.username)
+            };
+            return Ok(ResendConfirmationCodeResponse {
+                code_delivery_details: Some(dest.details()),
+            });
+        }
+        None => {
+            return Err(ApiError::new(
+                ErrorKind::UserNotFoundException,
+                "Username/client id combination not found.",
+            ));
+        }
+    };
+    if user.status != UserStatus::Unconfirmed {
+        return Err(ApiError::invalid_parameter("User is already confirmed."));
+    }
+    let Some(dest) = users::confirmation_destination(&pool, &user) else {
+        return Err(ApiError::invalid_parameter(
+            "Cannot resend codes. Auto verification not turned on.",
+        ));
+    };
+    let details = users::send_code(
+        &ctx,
+        &pool,
+        &user,
+        &dest,
+        SIGN_UP,
+        "resend_code",
+        users::CONFIRMATION_CODE_SECS,
+    )
+    .await?;
+    Ok(ResendConfirmationCodeResponse {
+        code_delivery_details: Some(details),
+    })
+}
+
+pub async fn admin_confirm_sign_up(
+    ctx: Ctx,
+    input: AdminConfirmSignUpRequest,
+) -> ApiResult<serde_json::Value> {
+    let pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
+    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+    if user.status != UserStatus::Unconfirmed {
+        return Err(cannot_confirm(&user));
+    }
+    user.status = UserStatus::Confirmed;
+    user.modified = ctx.clock.now_epoch();
+    ctx.store.save_user(&user).await?;
+    ctx.store
+        .delete_code(&user.pool_id, &user.username, SIGN_UP)
+        .await?;
+    Ok(serde_json::json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idp::users::testkit::*;
+
+    fn req(
+        client: &UserPoolClientType,
+        username: &str,
+        password: &str,
+        attrs: Vec<AttributeType>,
+    ) -> SignUpRequest {
+        SignUpRequest {
+            client_id: client.client_id.clone().unwrap(),
+            secret_hash: hash(client, username),
+            username: username.into(),
+            password: Some(password.into()),
+            user_attributes: Some(attrs),
+            ..Default::default()
+        }
+    }
+
+    fn confirm(client: &UserPoolClientType, username: &str, code: &str) -> ConfirmSignUpRequest {
+        ConfirmSignUpRequest {
+            client_id: client.client_id.clone().unwrap(),
+            secret_hash: hash(client, username),
+            username: username.into(),
+            confirmation_code: code.into(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn sign_up_checks_the_secret_hash() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |_| {}).await;
+        let client = client(&ctx, &pool, true).await;
+        let id = client.client_id.clone().unwrap();
+        let mut r = req(
+            &client,
+            "alice",
+            "Passw0rd!",
+            vec![attr("email", "alice@example.com")],
+        );
+        r.secret_hash = None;
+        let e = sign_up(ctx.clone(), r.clone()).await.unwrap_err();
+        assert_eq!(e.kind.name(), "NotAuthorizedException");
+        assert_eq!(
+            e.message,
+            format!("Client {id} is configured with secret but SECRET_HASH was not received")
+        );
+        r.secret_hash = hash(&client, "bob");
+        let e = sign_up(ctx.clone(), r.clone()).await.unwrap_err();
+        assert_eq!(
+            e.message,
+            format!("Unable to verify secret hash for client {id}")
+        );
+        r.secret_hash = hash(&client, "alice");
+        let out = sign_up(ctx.clone(), r).await.unwrap();
+        assert!(!out.user_confirmed);
+        let d = out.code_delivery_details.unwrap();
+        assert_eq!(d.destination.as_deref(), Some("a***@e***"));
+        assert_eq!(d.delivery_medium.as_deref(), Some("EMAIL"));
+        assert_eq!(d.attribute_name.as_deref(), Some("email"));
+        let m = latest(&ctx, "alice@example.com").await;
+        assert_eq!(m.kind, "sign_up");
+        assert_eq!(m.subject.as_deref(), Some("Your verification code"));
+        let code = m.code.clone().unwrap();
+        assert_eq!(code.len(), 6);
+        assert_eq!(m.body, format!("Your verification code is {code}. "));
+        let user = ctx
+            .store
+            .get_user(pool.id.as_deref().unwrap(), "alice")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.sub, out.user_sub);
+        assert_eq!(user.status, UserStatus::Unconfirmed);
+    }
+
+    #[tokio::test]
+    async fn sign_up_errors() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |p| {
+            p.schema_attributes = Some(vec![SchemaAttributeType {
+                name: Some("given_name".into()),
+                required: Some(true),
+                ..Default::default()
+            }]);
+        })
+        .await;
+        let client = client(&ctx, &pool, false).await;
+        let base = vec![attr("email", "a@example.com"), attr("given_name", "A")];
+        let e = sign_up(ctx.clone(), req(&client, "a", "short", base.clone()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind.name(), "InvalidPasswordException");
+        assert_eq!(
+            e.message,
+            "Password did not conform with policy: Password not long enough"
+        );
+        let e = sign_up(
+            ctx.clone(),
+            req(
+                &client,
+                "a",
+                "Passw0rd!",
+                vec![attr("email", "a@example.com")],
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind.name(), "InvalidParameterException");
+        assert!(e.message.contains("given_name"), "{}", e.message);
+        let e = sign_up(
+            ctx.clone(),
+            req(
+                &client,
+                "a",
+                "Passw0rd!",
+                vec![attr("custom:x", "1"), attr("given_name", "A")],
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind.name(), "InvalidParameterException");
+        sign_up(ctx.clone(), req(&client, "a", "Passw0rd!", base.clone()))
+            .await
+            .unwrap();
+        let e = sign_up(ctx.clone(), req(&client, "a", "Passw0rd!", base.clone()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind.name(), "UsernameExistsException");
+        assert_eq!(e.message, "User already exists");
+        // Case-sensitive by default: "A" is another user.
+        sign_up(ctx.clone(), req(&client, "A", "Passw0rd!", base))
+            .await
+            .unwrap();
+        let mut r = req(&client, "b", "Passw0rd!", vec![]);
+        r.client_id = "nosuchclient".into();
+        assert_eq!(
+            kind(sign_up(ctx.clone(), r).await),
+            "ResourceNotFoundException"
+        );
+    }
+
+    #[tokio::test]
+    async fn email_as_username_and_case_insensitive() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |p| {
+            p.username_attributes = Some(vec!["email".into()]);
+            p.username_configuration = Some(UsernameConfigurationType {
+                case_sensitive: false,
+            });
+        })
+        .await;
+        let client = client(&ctx, &pool, true).await;
+        let e = sign_up(ctx.clone(), req(&client, "alice", "Passw0rd!", vec![]))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind.name(), "InvalidParameterException");
+        assert_eq!(e.message, "Username should be an email.");
+        let out = sign_up(
+            ctx.clone(),
+            req(&client, "Alice@Example.com", "Passw0rd!", vec![]),
+        )
+        .await
+        .unwrap();
+        let e = sign_up(
+            ctx.clone(),
+            req(&client, "alice@example.com", "Passw0rd!", vec![]),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind.name(), "UsernameExistsException");
+        assert_eq!(e.message, "An account with the given email already exists.");
+        let user = users::resolve_user(&ctx, &pool, "ALICE@example.COM")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.username, out.user_sub);
+        assert_eq!(user.attr("email"), Some("Alice@Example.com"));
+        let code = latest_code(&ctx, "Alice@Example.com").await;
+        confirm_sign_up(ctx.clone(), confirm(&client, "alice@example.com", &code))
+            .await
+            .unwrap();
+        let user = users::resolve_user(&ctx, &pool, &out.user_sub)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.status, UserStatus::Confirmed);
+        assert!(user.attr_is_true("email_verified"));
+    }
+
+    #[tokio::test]
+    async fn confirm_sign_up_codes() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |_| {}).await;
+        let client = client(&ctx, &pool, false).await;
+        sign_up(
+            ctx.clone(),
+            req(
+                &client,
+                "carol",
+                "Passw0rd!",
+                vec![attr("email", "carol@example.com")],
+            ),
+        )
+        .await
+        .unwrap();
+        let first = latest_code(&ctx, "carol@example.com").await;
+        let wrong = if first == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        let e = confirm_sign_up(ctx.clone(), confirm(&client, "carol", wrong))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind.name(), "CodeMismatchException");
+        assert_eq!(
+            e.message,
+            "Invalid verification code provided, please try again."
+        );
+        // Resend replaces the code.
+        let out = resend_confirmation_code(
+            ctx.clone(),
+            ResendConfirmationCodeRequest {
+                client_id: client.client_id.clone().unwrap(),
+                username: "carol".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            out.code_delivery_details.unwrap().destination.as_deref(),
+            Some("c***@e***")
+        );
+        let m = latest(&ctx, "carol@example.com").await;
+        assert_eq!(m.kind, "resend_code");
+        let code = m.code.unwrap();
+        ctx.clock.advance(24 * 3600 + 1);
+        assert_eq!(
+            kind(confirm_sign_up(ctx.clone(), confirm(&client, "carol", &code)).await),
+            "ExpiredCodeException"
+        );
+        ctx.clock.advance(-(24 * 3600 + 1));
+        confirm_sign_up(ctx.clone(), confirm(&client, "carol", &code))
+            .await
+            .unwrap();
+        let e = confirm_sign_up(ctx.clone(), confirm(&client, "carol", &code))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind.name(), "NotAuthorizedException");
+        assert_eq!(
+            e.message,
+            "User cannot be confirmed. Current status is CONFIRMED"
+        );
+        let e = resend_confirmation_code(
+            ctx.clone(),
+            ResendConfirmationCodeRequest {
+                client_id: client.client_id.clone().unwrap(),
+                username: "carol".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind.name(), "InvalidParameterException");
+        let e = confirm_sign_up(ctx.clone(), confirm(&client, "nobody", "123456"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind.name(), "UserNotFoundException");
+        let hiding = client_with(&ctx, &pool, |c| {
+            c.prevent_user_existence_errors = Some("ENABLED".into())
+        })
+        .await;
+        assert_eq!(
+            kind(confirm_sign_up(ctx.clone(), confirm(&hiding, "nobody", "123456")).await),
+            "CodeMismatchException"
+        );
+    }
+
+    #[tokio::test]
+    async fn alias_conflicts_and_force_alias_creation() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |p| p.alias_attributes = Some(vec!["email".into()])).await;
+        let client = client(&ctx, &pool, false).await;
+        let e = sign_up(
+            ctx.clone(),
+            req(&client, "x@example.com", "Passw0rd!", vec![]),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind.name(), "InvalidParameterException");
+        for name in ["dave", "dave2"] {
+            sign_up(
+                ctx.clone(),
+                req(
+                    &client,
+                    name,
+                    "Passw0rd!",
+                    vec![attr("email", "dave@example.com")],
+                ),
+            )
+            .await
+            .unwrap();
+        }
+        let msgs = ctx
+            .store
+            .list_messages(&Default::default(), false, 10)
+            .await
+            .unwrap();
+        let code1 = msgs[0].code.clone().unwrap();
+        let code2 = msgs[1].code.clone().unwrap();
+        confirm_sign_up(ctx.clone(), confirm(&client, "dave", &code1))
+            .await
+            .unwrap();
+        // The verified alias now finds dave.
+        assert_eq!(
+            users::resolve_user(&ctx, &pool, "DAVE@example.com")
+                .await
+                .unwrap()
+                .unwrap()
+                .username,
+            "dave"
+        );
+        let e = confirm_sign_up(ctx.clone(), confirm(&client, "dave2", &code2))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind.name(), "AliasExistsException");
+        assert_eq!(e.message, "An account with the given email already exists.");
+        let mut r = confirm(&client, "dave2", &code2);
+        r.force_alias_creation = Some(true);
+        confirm_sign_up(ctx.clone(), r).await.unwrap();
+        assert_eq!(
+            users::resolve_user(&ctx, &pool, "dave@example.com")
+                .await
+                .unwrap()
+                .unwrap()
+                .username,
+            "dave2"
+        );
+        let pool_id = pool.id.clone().unwrap();
+        let dave = ctx.store.get_user(&pool_id, "dave").await.unwrap().unwrap();
+        assert_eq!(dave.attr("email_verified"), Some("false"));
+    }
+
+    #[tokio::test]
+    async fn admin_confirm_sign_up_confirms() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |p| p.auto_verified_attributes = None).await;
+        let client = client(&ctx, &pool, false).await;
+        let out = sign_up(
+            ctx.clone(),
+            req(
+                &client,
+                "erin",
+                "Passw0rd!",
+                vec![attr("email", "erin@example.com")],
+            ),
+        )
+        .await
+        .unwrap();
+        assert!(out.code_delivery_details.is_none());
+        let pool_id = pool.id.clone().unwrap();
+        let r = AdminConfirmSignUpRequest {
+            user_pool_id: pool_id.clone(),
+            username: "erin".into(),
+            ..Default::default()
+        };
+        admin_confirm_sign_up(ctx.clone(), r.clone()).await.unwrap();
+        assert_eq!(
+            kind(admin_confirm_sign_up(ctx.clone(), r).await),
+            "NotAuthorizedException"
+        );
+        let r = AdminConfirmSignUpRequest {
+            user_pool_id: pool_id,
+            username: "nobody".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            kind(admin_confirm_sign_up(ctx.clone(), r).await),
+            "UserNotFoundException"
+        );
+    }
+}
