@@ -53,8 +53,8 @@ pub fn schema_of<'a>(pool: &'a UserPoolType, name: &str) -> Option<&'a SchemaAtt
 }
 
 fn is_known(pool: &UserPoolType, name: &str) -> bool {
-    if name.starts_with("custom:") || name.starts_with("dev:") {
-        schema_of(pool, name.trim_start_matches("dev:")).is_some()
+    if name.starts_with("custom:") || name.starts_with("dev:custom:") {
+        schema_of(pool, name).is_some()
     } else {
         STANDARD.contains(&name)
     }

@@ -1,11 +1,11 @@
 //! Cognito user pools (`AWSCognitoIdentityProviderService`): one module per action family.
 
-pub mod clients;
-pub mod custom_attributes;
-pub mod tags;
 pub mod admin_users;
 pub mod attributes;
+pub mod clients;
+pub mod custom_attributes;
 pub mod sign_up;
+pub mod tags;
 pub mod user_pools;
 pub mod users;
 

@@ -14,9 +14,7 @@ use rand::seq::SliceRandom;
 /// True unless the pool's UsernameConfiguration says usernames are case-insensitive
 /// (pools created through the API without UsernameConfiguration are case-sensitive).
 pub fn case_sensitive(pool: &UserPoolType) -> bool {
-    pool.username_configuration
-        .as_ref()
-        .is_none_or(|c| c.case_sensitive)
+    super::user_pools::username_case_sensitive(pool)
 }
 
 /// The key a name is matched against in the pool: lowercased when case-insensitive.
@@ -102,16 +100,6 @@ pub async fn require_user(ctx: &Ctx, pool: &UserPoolType, name: &str) -> ApiResu
         .ok_or_else(ApiError::user_not_found)
 }
 
-/// The client a public (unsigned) call names, with its pool: `(pool_id, client)`.
-pub async fn load_client(ctx: &Ctx, client_id: &str) -> ApiResult<(String, UserPoolClientType)> {
-    ctx.store
-        .get_client::<UserPoolClientType>(client_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::resource_not_found(format!("User pool client {client_id} does not exist."))
-        })
-}
-
 /// The client and pool of a public call, with the SECRET_HASH checked for `username`.
 pub async fn public_call(
     ctx: &Ctx,
@@ -119,7 +107,7 @@ pub async fn public_call(
     username: &str,
     secret_hash: Option<&str>,
 ) -> ApiResult<(UserPoolType, UserPoolClientType)> {
-    let (pool_id, client) = load_client(ctx, client_id).await?;
+    let (pool_id, client) = super::clients::load_client(ctx, client_id).await?;
     check_secret_hash(client_id, &client, username, secret_hash)?;
     let pool = super::user_pools::load_pool(ctx, &pool_id).await?;
     Ok((pool, client))
