@@ -2,8 +2,8 @@
 //! requests queue instead of failing with SQLITE_BUSY; reads use a small pool (`read`).
 //! A write a response acknowledges is committed before the handler returns.
 
-pub mod identity;
 pub mod codes;
+pub mod identity;
 pub mod mailbox;
 pub mod pools;
 pub mod users;
