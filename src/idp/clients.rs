@@ -6,6 +6,7 @@
 //! returns it (secret included). Like Cognito, UpdateUserPoolClient replaces the settings: a
 //! field the request leaves out goes back to its default, it is not kept.
 
+use super::resource_servers::check_client_scopes;
 use super::shapes::*;
 use super::user_pools::load_pool;
 use crate::ids;
@@ -155,6 +156,10 @@ fn apply_defaults(c: &mut UserPoolClientType) {
         .get_or_insert(DEFAULT_AUTH_SESSION_VALIDITY);
     c.prevent_user_existence_errors
         .get_or_insert_with(|| "LEGACY".into());
+}
+
+fn client_scopes(c: &UserPoolClientType) -> &[String] {
+    c.allowed_o_auth_scopes.as_deref().unwrap_or_default()
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -329,6 +334,7 @@ pub async fn create_client_with_id(
     let mut client = settings_from(&input)?;
     apply_defaults(&mut client);
     validate_settings(&pool, &client, secret.is_some(), "creating")?;
+    check_client_scopes(ctx, &input.user_pool_id, client_scopes(&client)).await?;
     let now = ctx.clock.now_epoch();
     client.user_pool_id = Some(input.user_pool_id.clone());
     client.client_id = Some(client_id.to_string());
@@ -397,6 +403,7 @@ pub async fn update_user_pool_client(
     let mut client = settings_from(&input)?;
     apply_defaults(&mut client);
     validate_settings(&pool, &client, old.client_secret.is_some(), "updating")?;
+    check_client_scopes(&ctx, &input.user_pool_id, client_scopes(&client)).await?;
     // Identity, secret and creation time are not settings; a name left out is kept.
     client.user_pool_id = old.user_pool_id;
     client.client_id = old.client_id;

@@ -5,6 +5,8 @@ pub mod attributes;
 pub mod clients;
 pub mod custom_attributes;
 pub mod sign_up;
+pub mod domains;
+pub mod resource_servers;
 pub mod tags;
 pub mod user_pools;
 pub mod users;
@@ -35,4 +37,13 @@ action_table! {
     AdminGetUser => admin_users::admin_get_user,
     AdminDeleteUser => admin_users::admin_delete_user,
     AdminSetUserPassword => admin_users::admin_set_user_password,
+    CreateUserPoolDomain => domains::create_user_pool_domain,
+    DescribeUserPoolDomain => domains::describe_user_pool_domain,
+    UpdateUserPoolDomain => domains::update_user_pool_domain,
+    DeleteUserPoolDomain => domains::delete_user_pool_domain,
+    CreateResourceServer => resource_servers::create_resource_server,
+    DescribeResourceServer => resource_servers::describe_resource_server,
+    ListResourceServers => resource_servers::list_resource_servers,
+    UpdateResourceServer => resource_servers::update_resource_server,
+    DeleteResourceServer => resource_servers::delete_resource_server,
 }

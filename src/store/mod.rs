@@ -5,6 +5,7 @@
 pub mod codes;
 pub mod identity;
 pub mod mailbox;
+pub mod oauth;
 pub mod pools;
 pub mod users;
 

@@ -1,0 +1,187 @@
+//! OAuth state: user pool domains, resource servers, authorization codes and hosted-UI browser
+//! sessions. Domains and resource servers are kept as their API documents.
+
+use super::Store;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+
+fn to_json<T: Serialize>(doc: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// Why a domain could not be inserted.
+#[derive(Debug)]
+pub enum DomainConflict {
+    /// Another pool (or this one) already has this domain.
+    DomainTaken,
+    /// The pool already has a domain.
+    PoolHasDomain,
+}
+
+impl Store {
+    /// Inserts a domain; `Ok(Err(..))` says which uniqueness rule it broke.
+    pub async fn insert_domain<T: Serialize>(
+        &self,
+        domain: &str,
+        pool_id: &str,
+        doc: &T,
+    ) -> Result<Result<(), DomainConflict>, sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        let taken = sqlx::query("SELECT 1 FROM user_pool_domains WHERE domain = ?")
+            .bind(domain)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Ok(Err(DomainConflict::DomainTaken));
+        }
+        let has = sqlx::query("SELECT 1 FROM user_pool_domains WHERE pool_id = ?")
+            .bind(pool_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if has.is_some() {
+            return Ok(Err(DomainConflict::PoolHasDomain));
+        }
+        sqlx::query("INSERT INTO user_pool_domains (domain, pool_id, doc) VALUES (?, ?, ?)")
+            .bind(domain)
+            .bind(pool_id)
+            .bind(to_json(doc)?)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// A domain by name: `(pool_id, doc)`.
+    pub async fn get_domain<T: DeserializeOwned>(
+        &self,
+        domain: &str,
+    ) -> Result<Option<(String, T)>, sqlx::Error> {
+        let row = sqlx::query("SELECT pool_id, doc FROM user_pool_domains WHERE domain = ?")
+            .bind(domain)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| Ok((r.get::<String, _>(0), from_json(r.get::<&str, _>(1))?)))
+            .transpose()
+    }
+
+    /// The domain of a pool, if it has one: `(domain, doc)`.
+    pub async fn domain_of_pool<T: DeserializeOwned>(
+        &self,
+        pool_id: &str,
+    ) -> Result<Option<(String, T)>, sqlx::Error> {
+        let row = sqlx::query("SELECT domain, doc FROM user_pool_domains WHERE pool_id = ?")
+            .bind(pool_id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| Ok((r.get::<String, _>(0), from_json(r.get::<&str, _>(1))?)))
+            .transpose()
+    }
+
+    pub async fn update_domain<T: Serialize>(
+        &self,
+        domain: &str,
+        doc: &T,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE user_pool_domains SET doc = ? WHERE domain = ?")
+            .bind(to_json(doc)?)
+            .bind(domain)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn delete_domain(&self, domain: &str, pool_id: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM user_pool_domains WHERE domain = ? AND pool_id = ?")
+            .bind(domain)
+            .bind(pool_id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Inserts a resource server; false when the pool already has one with this identifier.
+    pub async fn insert_resource_server<T: Serialize>(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+        doc: &T,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "INSERT INTO resource_servers (pool_id, identifier, doc) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(pool_id)
+        .bind(identifier)
+        .bind(to_json(doc)?)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn get_resource_server<T: DeserializeOwned>(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> Result<Option<T>, sqlx::Error> {
+        let row =
+            sqlx::query("SELECT doc FROM resource_servers WHERE pool_id = ? AND identifier = ?")
+                .bind(pool_id)
+                .bind(identifier)
+                .fetch_optional(&self.read)
+                .await?;
+        row.map(|r| from_json(r.get::<&str, _>(0))).transpose()
+    }
+
+    pub async fn update_resource_server<T: Serialize>(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+        doc: &T,
+    ) -> Result<bool, sqlx::Error> {
+        let done =
+            sqlx::query("UPDATE resource_servers SET doc = ? WHERE pool_id = ? AND identifier = ?")
+                .bind(to_json(doc)?)
+                .bind(pool_id)
+                .bind(identifier)
+                .execute(&self.write)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn delete_resource_server(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM resource_servers WHERE pool_id = ? AND identifier = ?")
+            .bind(pool_id)
+            .bind(identifier)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A pool's resource servers in identifier order after `after`, at most `limit`.
+    pub async fn list_resource_servers<T: DeserializeOwned>(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT doc FROM resource_servers WHERE pool_id = ? AND identifier > ? ORDER BY identifier LIMIT ?",
+        )
+        .bind(pool_id)
+        .bind(after.unwrap_or(""))
+        .bind(limit as i64)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| from_json(r.get::<&str, _>(0)))
+            .collect()
+    }
+}
