@@ -11,10 +11,12 @@ pub mod idp;
 pub mod ids;
 pub mod mail;
 pub mod model;
+pub mod oauth;
 pub mod protocol;
 pub mod seed;
 pub mod state;
 pub mod store;
+pub mod tokens;
 
 use axum::Router;
 use axum::extract::Request;
@@ -57,6 +59,14 @@ pub fn router(state: AppState) -> Router {
         .route("/", post(protocol::aws_json::handle))
         .route("/health", get(health))
         .merge(mail::routes::router())
+        .route(
+            "/{pool_id}/.well-known/jwks.json",
+            get(oauth::discovery::jwks),
+        )
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(oauth::discovery::openid_configuration),
+        )
         .layer(middleware::from_fn(log_request))
         .layer(cors)
         .with_state(state)

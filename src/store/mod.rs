@@ -8,6 +8,9 @@ pub mod mailbox;
 pub mod oauth;
 pub mod pools;
 pub mod users;
+pub mod keys;
+pub mod pools;
+pub mod tokens;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -19,6 +22,8 @@ use std::time::Duration;
 pub struct Store {
     pub read: SqlitePool,
     pub write: SqlitePool,
+    /// Signing keys loaded so far (see `keys.rs`).
+    pub keys: std::sync::Arc<keys::KeyCache>,
 }
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -56,7 +61,11 @@ impl Store {
                     .max_lifetime(None)
                     .connect_with(opts.read_only(true))
                     .await?;
-                Store { read, write }
+                Store {
+                    read,
+                    write,
+                    keys: Default::default(),
+                }
             }
             None => {
                 // One connection holds the in-memory database; it must never be closed.
@@ -72,6 +81,7 @@ impl Store {
                 Store {
                     read: pool.clone(),
                     write: pool,
+                    keys: Default::default(),
                 }
             }
         };

@@ -1,0 +1,164 @@
+//! Token families (one per sign-in, keyed by `origin_jti`) and the refresh tokens that belong
+//! to them. Revocation works on families: RevokeToken revokes one, GlobalSignOut all of a user's.
+
+use super::Store;
+use sqlx::Row;
+
+/// A sign-in, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenFamily {
+    pub origin_jti: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub sub: String,
+    pub auth_time: i64,
+    pub revoked_at: Option<f64>,
+}
+
+/// A refresh token found by its hash, with its family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshTokenRow {
+    pub family: TokenFamily,
+    pub expires: i64,
+    pub replaced_at: Option<f64>,
+}
+
+fn family_of(row: &sqlx::sqlite::SqliteRow) -> TokenFamily {
+    TokenFamily {
+        origin_jti: row.get("origin_jti"),
+        pool_id: row.get("pool_id"),
+        client_id: row.get("client_id"),
+        username: row.get("username"),
+        sub: row.get("sub"),
+        auth_time: row.get("auth_time"),
+        revoked_at: row.get("revoked_at"),
+    }
+}
+
+impl Store {
+    /// Records a sign-in and its first refresh token, in one transaction.
+    pub async fn start_token_family(
+        &self,
+        family: &TokenFamily,
+        refresh_sha256: &str,
+        now: f64,
+        refresh_expires: i64,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO token_families (origin_jti, pool_id, client_id, username, sub, auth_time, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&family.origin_jti)
+        .bind(&family.pool_id)
+        .bind(&family.client_id)
+        .bind(&family.username)
+        .bind(&family.sub)
+        .bind(family.auth_time)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_sha256, origin_jti, created, expires) VALUES (?, ?, ?, ?)",
+        )
+        .bind(refresh_sha256)
+        .bind(&family.origin_jti)
+        .bind(now)
+        .bind(refresh_expires)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn find_refresh_token(
+        &self,
+        refresh_sha256: &str,
+    ) -> Result<Option<RefreshTokenRow>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT f.origin_jti, f.pool_id, f.client_id, f.username, f.sub, f.auth_time, f.revoked_at, r.expires, r.replaced_at \
+             FROM refresh_tokens r JOIN token_families f ON f.origin_jti = r.origin_jti WHERE r.token_sha256 = ?",
+        )
+        .bind(refresh_sha256)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|r| RefreshTokenRow {
+            family: family_of(&r),
+            expires: r.get("expires"),
+            replaced_at: r.get("replaced_at"),
+        }))
+    }
+
+    pub async fn find_token_family(
+        &self,
+        origin_jti: &str,
+    ) -> Result<Option<TokenFamily>, sqlx::Error> {
+        let row = sqlx::query("SELECT * FROM token_families WHERE origin_jti = ?")
+            .bind(origin_jti)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.as_ref().map(family_of))
+    }
+
+    /// Refresh-token rotation: marks the old token replaced and stores the new one.
+    pub async fn rotate_refresh_token(
+        &self,
+        old_sha256: &str,
+        new_sha256: &str,
+        origin_jti: &str,
+        now: f64,
+        new_expires: i64,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET replaced_at = ? WHERE token_sha256 = ? AND replaced_at IS NULL",
+        )
+        .bind(now)
+        .bind(old_sha256)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_sha256, origin_jti, created, expires) VALUES (?, ?, ?, ?)",
+        )
+        .bind(new_sha256)
+        .bind(origin_jti)
+        .bind(now)
+        .bind(new_expires)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// Revokes one family; false when it does not exist.
+    pub async fn revoke_token_family(
+        &self,
+        origin_jti: &str,
+        now: f64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE token_families SET revoked_at = COALESCE(revoked_at, ?) WHERE origin_jti = ?",
+        )
+        .bind(now)
+        .bind(origin_jti)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Revokes every family of a user (GlobalSignOut, AdminUserGlobalSignOut).
+    pub async fn revoke_user_token_families(
+        &self,
+        pool_id: &str,
+        username: &str,
+        now: f64,
+    ) -> Result<u64, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE token_families SET revoked_at = ? WHERE pool_id = ? AND username = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(pool_id)
+        .bind(username)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,220 @@
+//! Issuing and verifying Cognito's tokens: RS256 ID and access tokens with Cognito's claim
+//! sets (signed with the pool's two keys), opaque refresh tokens backed by a stored family,
+//! and the shared access-token check Cognito's self-service APIs run.
+
+pub mod claims;
+pub mod refresh;
+pub mod verify;
+
+pub use claims::{GroupClaim, TokenSubject};
+pub use verify::{AccessClaims, verify_access_token, verify_id_token};
+
+use crate::config::IssuerStyle;
+use crate::idp::shapes::{AuthenticationResultType, UserPoolClientType};
+use crate::protocol::aws_json::Ctx;
+use crate::protocol::{ApiError, ApiResult};
+use crate::store::tokens::TokenFamily;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+
+/// The scope of tokens the user-pool API issues (self-service calls require it).
+pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+/// The `iss` of a pool's tokens: the emulator's own URL as the client reached it (so
+/// discovery works, on any host and port), or the AWS form when configured.
+pub fn issuer(ctx: &Ctx, pool_id: &str) -> String {
+    match ctx.config.issuer_style {
+        IssuerStyle::Local => format!("{}/{pool_id}", ctx.base_url.trim_end_matches('/')),
+        IssuerStyle::Aws => {
+            let region = pool_id
+                .split_once('_')
+                .map(|(r, _)| r)
+                .unwrap_or(&ctx.region);
+            format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+        }
+    }
+}
+
+/// The pool id an issuer names (its last path segment), whatever host issued it.
+pub fn pool_id_of_issuer(iss: &str) -> Option<&str> {
+    let id = iss.trim_end_matches('/').rsplit('/').next()?;
+    let (region, suffix) = id.split_once('_')?;
+    (!region.is_empty() && !suffix.is_empty()).then_some(id)
+}
+
+/// Token lifetimes in seconds, from the client's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub access: i64,
+    pub id: i64,
+    pub refresh: i64,
+}
+
+fn unit_seconds(unit: Option<&str>, default: i64) -> i64 {
+    match unit {
+        Some("seconds") => 1,
+        Some("minutes") => 60,
+        Some("hours") => 3600,
+        Some("days") => 86400,
+        _ => default,
+    }
+}
+
+impl Validity {
+    /// Defaults 60 minutes / 60 minutes / 30 days; when a value is set without a unit,
+    /// Cognito reads access and ID validity in hours and refresh validity in days.
+    pub fn of_client(client: &UserPoolClientType) -> Self {
+        let units = client.token_validity_units.as_ref();
+        let access_unit = unit_seconds(units.and_then(|u| u.access_token.as_deref()), 3600);
+        let id_unit = unit_seconds(units.and_then(|u| u.id_token.as_deref()), 3600);
+        let refresh_unit = unit_seconds(units.and_then(|u| u.refresh_token.as_deref()), 86400);
+        Validity {
+            access: client
+                .access_token_validity
+                .filter(|v| *v > 0)
+                .map_or(3600, |v| v as i64 * access_unit),
+            id: client
+                .id_token_validity
+                .filter(|v| *v > 0)
+                .map_or(3600, |v| v as i64 * id_unit),
+            refresh: client
+                .refresh_token_validity
+                .filter(|v| *v > 0)
+                .map_or(30 * 86400, |v| v as i64 * refresh_unit),
+        }
+    }
+}
+
+/// What to issue besides the ID and access tokens.
+#[derive(Debug, Clone)]
+pub enum RefreshMode {
+    /// A new sign-in: a new family (origin_jti, auth_time) and its first refresh token.
+    NewSignIn,
+    /// A refresh within an existing family: no new refresh token.
+    Keep(TokenFamily),
+    /// A refresh with rotation: a new refresh token replaces `old_sha256`.
+    Rotate {
+        family: TokenFamily,
+        old_sha256: String,
+    },
+}
+
+/// Options the OAuth endpoints vary; the user-pool API uses `Grant::api()`.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// The access token's `scope` (space-separated).
+    pub scope: String,
+    /// Echoed into the ID token when the authorize request had one.
+    pub nonce: Option<String>,
+}
+
+impl Grant {
+    pub fn api() -> Self {
+        Grant {
+            scope: ADMIN_SCOPE.into(),
+            nonce: None,
+        }
+    }
+}
+
+fn sign(claims: &serde_json::Value, kid: &str, key: &EncodingKey) -> ApiResult<String> {
+    let mut header = Header::new(Algorithm::RS256);
+    // Cognito's headers carry only kid and alg.
+    header.typ = None;
+    header.kid = Some(kid.to_string());
+    jsonwebtoken::encode(&header, claims, key).map_err(ApiError::internal)
+}
+
+/// Issues ID and access tokens (and a refresh token as `mode` says) for `subject` signed in
+/// through `client` of `pool_id`.
+pub async fn issue(
+    ctx: &Ctx,
+    pool_id: &str,
+    client: &UserPoolClientType,
+    subject: &TokenSubject,
+    grant: &Grant,
+    mode: RefreshMode,
+) -> ApiResult<AuthenticationResultType> {
+    let keys = ctx.store.pool_keys(pool_id).await?.ok_or_else(|| {
+        ApiError::resource_not_found(format!("User pool {pool_id} does not exist."))
+    })?;
+    let client_id = client.client_id.clone().unwrap_or_default();
+    let validity = Validity::of_client(client);
+    let now = ctx.clock.now_secs();
+    let now_epoch = ctx.clock.now_epoch();
+
+    let (family, refresh_token) = match mode {
+        RefreshMode::NewSignIn => {
+            let family = TokenFamily {
+                origin_jti: crate::ids::uuid(),
+                pool_id: pool_id.to_string(),
+                client_id: client_id.clone(),
+                username: subject.username.clone(),
+                sub: subject.sub.clone(),
+                auth_time: now,
+                revoked_at: None,
+            };
+            let token = refresh::new_refresh_token();
+            ctx.store
+                .start_token_family(
+                    &family,
+                    &refresh::sha256_hex(&token),
+                    now_epoch,
+                    now + validity.refresh,
+                )
+                .await?;
+            (family, Some(token))
+        }
+        RefreshMode::Keep(family) => (family, None),
+        RefreshMode::Rotate { family, old_sha256 } => {
+            let token = refresh::new_refresh_token();
+            ctx.store
+                .rotate_refresh_token(
+                    &old_sha256,
+                    &refresh::sha256_hex(&token),
+                    &family.origin_jti,
+                    now_epoch,
+                    now + validity.refresh,
+                )
+                .await?;
+            (family, Some(token))
+        }
+    };
+
+    let iss = issuer(ctx, pool_id);
+    let event_id = crate::ids::uuid();
+    let common = claims::Common {
+        iss: &iss,
+        iat: now,
+        auth_time: family.auth_time,
+        origin_jti: &family.origin_jti,
+        event_id: &event_id,
+    };
+    let id_claims = claims::id_token_claims(
+        &common,
+        subject,
+        &client_id,
+        client.read_attributes.as_deref(),
+        now + validity.id,
+        grant.nonce.as_deref(),
+    );
+    let access_claims = claims::access_token_claims(
+        &common,
+        subject,
+        &client_id,
+        &grant.scope,
+        now + validity.access,
+    );
+    let id_token = sign(&id_claims, &keys.id.kid, &keys.id.encoding)?;
+    let access_token = sign(&access_claims, &keys.access.kid, &keys.access.encoding)?;
+    Ok(AuthenticationResultType {
+        access_token: Some(access_token),
+        expires_in: Some(validity.access as i32),
+        token_type: Some("Bearer".into()),
+        refresh_token,
+        id_token: Some(id_token),
+        new_device_metadata: None,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
