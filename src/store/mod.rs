@@ -4,13 +4,13 @@
 
 pub mod codes;
 pub mod identity;
+pub mod keys;
 pub mod mailbox;
 pub mod oauth;
 pub mod pools;
-pub mod users;
-pub mod keys;
 pub mod pools;
 pub mod tokens;
+pub mod users;
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
