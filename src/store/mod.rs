@@ -8,7 +8,6 @@ pub mod keys;
 pub mod mailbox;
 pub mod oauth;
 pub mod pools;
-pub mod pools;
 pub mod tokens;
 pub mod users;
 
