@@ -60,6 +60,18 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .merge(mail::routes::router())
         .route(
+            "/_identity/.well-known/jwks.json",
+            get(identity::openid::jwks),
+        )
+        .route(
+            "/_identity/.well-known/openid-configuration",
+            get(identity::openid::discovery),
+        )
+        .route(
+            "/_dev/identity/credentials",
+            get(identity::credentials::dev_credentials),
+        )
+        .route(
             "/{pool_id}/.well-known/jwks.json",
             get(oauth::discovery::jwks),
         )

@@ -5,3 +5,4 @@ pub mod keys;
 pub mod password;
 pub mod secret_hash;
 pub mod srp;
+pub mod sts;

@@ -495,10 +495,10 @@ impl Store {
             .collect())
     }
 
-    /// The identity service's signing key: `(kid, private key PEM)`, oldest first.
-    pub async fn identity_signing_key(&self) -> Result<Option<(String, String)>, sqlx::Error> {
+    /// The identity service's signing key: `(kid, PKCS#1 DER private key)`.
+    pub async fn identity_signing_key(&self) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT kid, private_key_pem FROM identity_signing_keys ORDER BY created, kid LIMIT 1",
+            "SELECT kid, private_pkcs1_der FROM identity_signing_keys ORDER BY created, kid LIMIT 1",
         )
         .fetch_optional(&self.read)
         .await?;
@@ -510,12 +510,12 @@ impl Store {
     pub async fn insert_identity_signing_key_if_none(
         &self,
         kid: &str,
-        pem: &str,
+        der: &[u8],
         now: f64,
-    ) -> Result<(String, String), sqlx::Error> {
+    ) -> Result<(String, Vec<u8>), sqlx::Error> {
         let mut tx = self.write.begin().await?;
         let row = sqlx::query(
-            "SELECT kid, private_key_pem FROM identity_signing_keys ORDER BY created, kid LIMIT 1",
+            "SELECT kid, private_pkcs1_der FROM identity_signing_keys ORDER BY created, kid LIMIT 1",
         )
         .fetch_optional(&mut *tx)
         .await?;
@@ -523,14 +523,14 @@ impl Store {
             return Ok((r.get(0), r.get(1)));
         }
         sqlx::query(
-            "INSERT INTO identity_signing_keys (kid, private_key_pem, created) VALUES (?, ?, ?)",
+            "INSERT INTO identity_signing_keys (kid, private_pkcs1_der, created) VALUES (?, ?, ?)",
         )
         .bind(kid)
-        .bind(pem)
+        .bind(der)
         .bind(now)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok((kid.to_string(), pem.to_string()))
+        Ok((kid.to_string(), der.to_vec()))
     }
 }
