@@ -3,5 +3,6 @@
 //! `Harness::emulator_only(why)` (skipped with a note on AWS). See `conformance/src/lib.rs`.
 
 mod clients;
+mod identity;
 mod protocol_errors;
 mod user_pools;
