@@ -2,10 +2,12 @@
 
 pub mod admin_users;
 pub mod attributes;
+pub mod auth;
 pub mod clients;
 pub mod custom_attributes;
 pub mod domains;
 pub mod resource_servers;
+pub mod sign_out;
 pub mod sign_up;
 pub mod tags;
 pub mod user_pools;
@@ -46,4 +48,12 @@ action_table! {
     ListResourceServers => resource_servers::list_resource_servers,
     UpdateResourceServer => resource_servers::update_resource_server,
     DeleteResourceServer => resource_servers::delete_resource_server,
+    InitiateAuth => auth::initiate_auth,
+    AdminInitiateAuth => auth::admin_initiate_auth,
+    RespondToAuthChallenge => auth::respond_to_auth_challenge,
+    AdminRespondToAuthChallenge => auth::admin_respond_to_auth_challenge,
+    GetTokensFromRefreshToken => auth::get_tokens_from_refresh_token,
+    GlobalSignOut => sign_out::global_sign_out,
+    AdminUserGlobalSignOut => sign_out::admin_user_global_sign_out,
+    RevokeToken => sign_out::revoke_token,
 }

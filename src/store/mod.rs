@@ -8,6 +8,7 @@ pub mod keys;
 pub mod mailbox;
 pub mod oauth;
 pub mod pools;
+pub mod sessions;
 pub mod tokens;
 pub mod users;
 

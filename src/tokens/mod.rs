@@ -41,49 +41,6 @@ pub fn pool_id_of_issuer(iss: &str) -> Option<&str> {
     (!region.is_empty() && !suffix.is_empty()).then_some(id)
 }
 
-/// Token lifetimes in seconds, from the client's settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Validity {
-    pub access: i64,
-    pub id: i64,
-    pub refresh: i64,
-}
-
-fn unit_seconds(unit: Option<&str>, default: i64) -> i64 {
-    match unit {
-        Some("seconds") => 1,
-        Some("minutes") => 60,
-        Some("hours") => 3600,
-        Some("days") => 86400,
-        _ => default,
-    }
-}
-
-impl Validity {
-    /// Defaults 60 minutes / 60 minutes / 30 days; when a value is set without a unit,
-    /// Cognito reads access and ID validity in hours and refresh validity in days.
-    pub fn of_client(client: &UserPoolClientType) -> Self {
-        let units = client.token_validity_units.as_ref();
-        let access_unit = unit_seconds(units.and_then(|u| u.access_token.as_deref()), 3600);
-        let id_unit = unit_seconds(units.and_then(|u| u.id_token.as_deref()), 3600);
-        let refresh_unit = unit_seconds(units.and_then(|u| u.refresh_token.as_deref()), 86400);
-        Validity {
-            access: client
-                .access_token_validity
-                .filter(|v| *v > 0)
-                .map_or(3600, |v| v as i64 * access_unit),
-            id: client
-                .id_token_validity
-                .filter(|v| *v > 0)
-                .map_or(3600, |v| v as i64 * id_unit),
-            refresh: client
-                .refresh_token_validity
-                .filter(|v| *v > 0)
-                .map_or(30 * 86400, |v| v as i64 * refresh_unit),
-        }
-    }
-}
-
 /// What to issue besides the ID and access tokens.
 #[derive(Debug, Clone)]
 pub enum RefreshMode {
@@ -138,7 +95,7 @@ pub async fn issue(
         ApiError::resource_not_found(format!("User pool {pool_id} does not exist."))
     })?;
     let client_id = client.client_id.clone().unwrap_or_default();
-    let validity = Validity::of_client(client);
+    let validity = crate::idp::clients::token_validity(client);
     let now = ctx.clock.now_secs();
     let now_epoch = ctx.clock.now_epoch();
 
@@ -159,7 +116,7 @@ pub async fn issue(
                     &family,
                     &refresh::sha256_hex(&token),
                     now_epoch,
-                    now + validity.refresh,
+                    now + validity.refresh_secs,
                 )
                 .await?;
             (family, Some(token))
@@ -173,7 +130,7 @@ pub async fn issue(
                     &refresh::sha256_hex(&token),
                     &family.origin_jti,
                     now_epoch,
-                    now + validity.refresh,
+                    now + validity.refresh_secs,
                 )
                 .await?;
             (family, Some(token))
@@ -194,7 +151,7 @@ pub async fn issue(
         subject,
         &client_id,
         client.read_attributes.as_deref(),
-        now + validity.id,
+        now + validity.id_secs,
         grant.nonce.as_deref(),
     );
     let access_claims = claims::access_token_claims(
@@ -202,13 +159,13 @@ pub async fn issue(
         subject,
         &client_id,
         &grant.scope,
-        now + validity.access,
+        now + validity.access_secs,
     );
     let id_token = sign(&id_claims, &keys.id.kid, &keys.id.encoding)?;
     let access_token = sign(&access_claims, &keys.access.kid, &keys.access.encoding)?;
     Ok(AuthenticationResultType {
         access_token: Some(access_token),
-        expires_in: Some(validity.access as i32),
+        expires_in: Some(validity.access_secs as i32),
         token_type: Some("Bearer".into()),
         refresh_token,
         id_token: Some(id_token),

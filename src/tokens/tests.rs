@@ -1,6 +1,6 @@
 use super::*;
 use crate::config::Config;
-use crate::idp::shapes::{TokenValidityUnitsType, UserPoolClientType, UserPoolType};
+use crate::idp::shapes::{UserPoolClientType, UserPoolType};
 use crate::state::AppState;
 use crate::store::Store;
 use serde_json::Value;
@@ -68,6 +68,19 @@ fn subject() -> TokenSubject {
     }
 }
 
+async fn insert_alice(ctx: &Ctx, pool_id: &str) {
+    let s = subject();
+    let mut user = crate::model::user::User::new(
+        pool_id,
+        &s.username,
+        &s.sub,
+        crate::model::user::UserStatus::Confirmed,
+        0.0,
+    );
+    user.attributes = s.attributes.clone();
+    assert!(ctx.store.insert_user(&user, &s.username).await.unwrap());
+}
+
 fn payload(token: &str) -> Value {
     let part = token.split('.').nth(1).unwrap();
     serde_json::from_slice(&B64URL.decode(part).unwrap()).unwrap()
@@ -85,6 +98,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 async fn issued_tokens_carry_cognitos_claims_and_verify() {
     let ctx = test_ctx().await;
     let (pool_id, client) = pool_and_client(&ctx).await;
+    insert_alice(&ctx, &pool_id).await;
     let client_id = client.client_id.clone().unwrap();
     let res = issue(
         &ctx,
@@ -169,6 +183,7 @@ async fn issued_tokens_carry_cognitos_claims_and_verify() {
 async fn bad_expired_and_revoked_access_tokens_are_refused() {
     let ctx = test_ctx().await;
     let (pool_id, client) = pool_and_client(&ctx).await;
+    insert_alice(&ctx, &pool_id).await;
     let res = issue(
         &ctx,
         &pool_id,
@@ -275,37 +290,6 @@ async fn refresh_keeps_auth_time_and_origin_jti() {
         .unwrap();
     let err = refresh::redeem(&ctx, &rt, &client_id, 0).await.unwrap_err();
     assert_eq!(err.message, "Refresh Token has been revoked");
-}
-
-#[test]
-fn validity_follows_the_client_settings() {
-    let mut c = UserPoolClientType::default();
-    assert_eq!(
-        Validity::of_client(&c),
-        Validity {
-            access: 3600,
-            id: 3600,
-            refresh: 30 * 86400
-        }
-    );
-    c.access_token_validity = Some(2);
-    c.refresh_token_validity = Some(5);
-    assert_eq!(Validity::of_client(&c).access, 7200);
-    assert_eq!(Validity::of_client(&c).refresh, 5 * 86400);
-    c.token_validity_units = Some(TokenValidityUnitsType {
-        access_token: Some("minutes".into()),
-        id_token: Some("seconds".into()),
-        refresh_token: Some("hours".into()),
-    });
-    c.id_token_validity = Some(900);
-    assert_eq!(
-        Validity::of_client(&c),
-        Validity {
-            access: 120,
-            id: 900,
-            refresh: 5 * 3600
-        }
-    );
 }
 
 #[tokio::test]

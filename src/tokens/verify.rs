@@ -139,7 +139,8 @@ fn str_claim(claims: &Map<String, Value>, name: &str) -> String {
 
 /// The check Cognito's self-service APIs make on an `AccessToken`, with Cognito's answers:
 /// NotAuthorizedException "Invalid Access Token" / "Access Token has expired" /
-/// "Access Token has been revoked".
+/// "Access Token has been revoked"; a deleted user gives UserNotFoundException, a disabled one
+/// NotAuthorizedException "User is disabled.".
 pub async fn verify_access_token(ctx: &Ctx, token: &str) -> ApiResult<AccessClaims> {
     let (pool_id, claims) = match verify_token(ctx, token, "access").await {
         Ok(v) => v,
@@ -154,6 +155,18 @@ pub async fn verify_access_token(ctx: &Ctx, token: &str) -> ApiResult<AccessClai
             return Err(ApiError::not_authorized("Access Token has been revoked"));
         }
     };
+    // The user must still be the one the token was issued to, and enabled.
+    let username = str_claim(&claims, "username");
+    if !username.is_empty() {
+        match ctx.store.get_user(&pool_id, &username).await? {
+            Some(user) if user.sub == str_claim(&claims, "sub") => {
+                if !user.enabled {
+                    return Err(ApiError::not_authorized("User is disabled."));
+                }
+            }
+            _ => return Err(ApiError::user_not_found()),
+        }
+    }
     let int = |name: &str| claims.get(name).and_then(Value::as_i64).unwrap_or(0);
     Ok(AccessClaims {
         pool_id,
@@ -192,4 +205,9 @@ pub async fn verify_id_token(
         Err(TokenErrorOr::Api(e)) => Err(e),
         Err(TokenErrorOr::Token(t)) => Ok(Err(t)),
     }
+}
+
+/// A token's payload WITHOUT verifying it (tests and diagnostics only).
+pub fn peek(token: &str) -> Value {
+    peek_payload(token).map_or(Value::Null, Value::Object)
 }

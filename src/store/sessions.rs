@@ -1,0 +1,126 @@
+//! Multi-step sign-in state (`auth_challenges`) and failed-attempt counters
+//! (`sign_in_failures`).
+
+use super::Store;
+use sqlx::Row;
+
+/// A pending challenge, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredChallenge {
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub challenge: String,
+    pub state: serde_json::Value,
+    pub expires: f64,
+}
+
+impl Store {
+    pub async fn put_challenge(
+        &self,
+        handle_sha256: &str,
+        c: &StoredChallenge,
+        now: f64,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM auth_challenges WHERE expires < ?")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT OR REPLACE INTO auth_challenges (handle_sha256, pool_id, client_id, username, challenge, state, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(handle_sha256)
+        .bind(&c.pool_id)
+        .bind(&c.client_id)
+        .bind(&c.username)
+        .bind(&c.challenge)
+        .bind(c.state.to_string())
+        .bind(c.expires)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn get_challenge(
+        &self,
+        handle_sha256: &str,
+    ) -> Result<Option<StoredChallenge>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT pool_id, client_id, username, challenge, state, expires FROM auth_challenges WHERE handle_sha256 = ?",
+        )
+        .bind(handle_sha256)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(StoredChallenge {
+                pool_id: r.get("pool_id"),
+                client_id: r.get("client_id"),
+                username: r.get("username"),
+                challenge: r.get("challenge"),
+                state: serde_json::from_str(r.get::<&str, _>("state"))
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                expires: r.get("expires"),
+            })
+        })
+        .transpose()
+    }
+
+    /// Consumes a challenge (each answer is single-use).
+    pub async fn delete_challenge(&self, handle_sha256: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM auth_challenges WHERE handle_sha256 = ?")
+            .bind(handle_sha256)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// `(failures, locked_until)` for a user; `(0, 0.0)` when none are recorded.
+    pub async fn sign_in_failures(
+        &self,
+        pool_id: &str,
+        sub: &str,
+    ) -> Result<(i64, f64), sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT failures, locked_until FROM sign_in_failures WHERE pool_id = ? AND sub = ?",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map_or((0, 0.0), |r| (r.get(0), r.get(1))))
+    }
+
+    pub async fn set_sign_in_failures(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        failures: i64,
+        locked_until: f64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO sign_in_failures (pool_id, sub, failures, locked_until) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (pool_id, sub) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(failures)
+        .bind(locked_until)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clear_sign_in_failures(
+        &self,
+        pool_id: &str,
+        sub: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE pool_id = ? AND sub = ?")
+            .bind(pool_id)
+            .bind(sub)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
