@@ -2,6 +2,7 @@
 //! Each case starts with `Harness::both()` (holds on the emulator and real Cognito) or
 //! `Harness::emulator_only(why)` (skipped with a note on AWS). See `conformance/src/lib.rs`.
 
+mod auth;
 mod clients;
 mod identity;
 mod protocol_errors;

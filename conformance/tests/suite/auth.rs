@@ -1,0 +1,206 @@
+//! Sign-in through the SDK: SRP (the client half computed with cognito_emu's SRP client, as
+//! amazon-cognito-identity-js does), password flows, refresh, and sign-out.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use cognito_emu::crypto::srp;
+use conformance::idp::types::{AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType};
+use conformance::{Harness, unique_name};
+use num_bigint::BigUint;
+
+const PW: &str = "Passw0rd!";
+
+async fn pool_client_user(h: &Harness) -> (String, String) {
+    let pool_id = h.user_pool().await.id.expect("Id");
+    let client_id = h
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name(unique_name("client"))
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .expect("CreateUserPoolClient")
+        .user_pool_client
+        .and_then(|c| c.client_id)
+        .expect("ClientId");
+    h.idp
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .message_action(conformance::idp::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("AdminCreateUser");
+    h.idp
+        .admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .password(PW)
+        .permanent(true)
+        .send()
+        .await
+        .expect("AdminSetUserPassword");
+    (pool_id, client_id)
+}
+
+fn hex(s: &str) -> BigUint {
+    BigUint::parse_bytes(s.as_bytes(), 16).expect("hex")
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// USER_SRP_AUTH then PASSWORD_VERIFIER; the RespondToAuthChallenge result.
+async fn srp_sign_in(
+    h: &Harness,
+    pool_id: &str,
+    client_id: &str,
+    password: &str,
+) -> Result<
+    conformance::idp::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput,
+    String,
+> {
+    let a = BigUint::from_bytes_be(uuid::Uuid::new_v4().as_bytes())
+        * BigUint::from_bytes_be(uuid::Uuid::new_v4().as_bytes());
+    let a_pub = srp::client::public_a(&a);
+    let start = h
+        .idp
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserSrpAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("SRP_A", a_pub.to_str_radix(16))
+        .send()
+        .await
+        .expect("InitiateAuth USER_SRP_AUTH");
+    assert_eq!(
+        start.challenge_name,
+        Some(ChallengeNameType::PasswordVerifier)
+    );
+    let p = start.challenge_parameters.expect("ChallengeParameters");
+    let user_id = p["USER_ID_FOR_SRP"].clone();
+    let block = B64
+        .decode(&p["SECRET_BLOCK"])
+        .expect("SECRET_BLOCK is base64");
+    let pool_name = srp::pool_name(pool_id);
+    let key = srp::client::session_key(
+        pool_name,
+        &user_id,
+        password,
+        &a,
+        &a_pub,
+        &hex(&p["SRP_B"]),
+        &hex(&p["SALT"]),
+    )
+    .expect("u != 0");
+    let ts = srp::format_timestamp(now_secs());
+    h.idp
+        .respond_to_auth_challenge()
+        .client_id(client_id)
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .challenge_responses("USERNAME", &user_id)
+        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
+        .challenge_responses(
+            "PASSWORD_CLAIM_SIGNATURE",
+            srp::signature(&key, pool_name, &user_id, &block, &ts),
+        )
+        .challenge_responses("TIMESTAMP", ts)
+        .send()
+        .await
+        .map_err(|e| {
+            e.as_service_error()
+                .map(|s| format!("{s:?}"))
+                .unwrap_or_else(|| e.to_string())
+        })
+}
+
+#[tokio::test]
+async fn srp_sign_in_accepts_the_right_password_and_refuses_a_wrong_one() {
+    let h = Harness::both();
+    let (pool_id, client_id) = pool_client_user(&h).await;
+    let ok = srp_sign_in(&h, &pool_id, &client_id, PW)
+        .await
+        .expect("SRP sign-in");
+    let result = ok.authentication_result.expect("AuthenticationResult");
+    assert_eq!(result.token_type.as_deref(), Some("Bearer"));
+    assert_eq!(result.expires_in, 3600);
+    assert!(result.refresh_token.is_some() && result.id_token.is_some());
+    // The access token works for Cognito's own APIs (GlobalSignOut verifies it).
+    h.idp
+        .global_sign_out()
+        .access_token(result.access_token.clone().expect("AccessToken"))
+        .send()
+        .await
+        .expect("GlobalSignOut with the SRP access token");
+
+    let err = srp_sign_in(&h, &pool_id, &client_id, "Wrong0rd!")
+        .await
+        .expect_err("a wrong password fails");
+    assert!(err.contains("NotAuthorizedException"), "{err}");
+}
+
+#[tokio::test]
+async fn password_sign_in_refresh_and_global_sign_out() {
+    let h = Harness::both();
+    let (_pool_id, client_id) = pool_client_user(&h).await;
+    let tokens = h
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PASSWORD", PW)
+        .send()
+        .await
+        .expect("USER_PASSWORD_AUTH")
+        .authentication_result
+        .expect("AuthenticationResult");
+    let refresh_token = tokens.refresh_token.clone().expect("RefreshToken");
+    let refreshed = h
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", &refresh_token)
+        .send()
+        .await
+        .expect("REFRESH_TOKEN_AUTH")
+        .authentication_result
+        .expect("AuthenticationResult");
+    assert!(refreshed.refresh_token.is_none(), "no new refresh token");
+    let access = refreshed.access_token.expect("AccessToken");
+
+    h.idp
+        .global_sign_out()
+        .access_token(&access)
+        .send()
+        .await
+        .expect("GlobalSignOut");
+    let err = h
+        .idp
+        .global_sign_out()
+        .access_token(&access)
+        .send()
+        .await
+        .expect_err("a revoked access token is refused");
+    let err = err.into_service_error();
+    assert!(err.is_not_authorized_exception(), "{err:?}");
+    let err = h
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", &refresh_token)
+        .send()
+        .await
+        .expect_err("refresh after GlobalSignOut")
+        .into_service_error();
+    assert!(err.is_not_authorized_exception(), "{err:?}");
+}

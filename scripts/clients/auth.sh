@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sign-in and tokens checked by independent clients against a running emulator:
+#   - pycognito's AWSSRP (Python SRP client): right password -> tokens, wrong -> NotAuthorizedException
+#   - amazon-cognito-identity-js (what Amplify and .NET's CognitoAuthentication do):
+#     authenticateUser over SRP, wrong password, refreshSession
+#   - PyJWT and aws-jwt-verify verifying the tokens with the JWKS fetched over HTTP, with
+#     ASP.NET JwtBearer-style rules (issuer, audience / client_id + token_use, exp, signature)
+# Installs its own dependencies (a venv under target/, npm in scripts/clients/auth/).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+target="${CARGO_TARGET_DIR:-target}"
+
+cargo build --release --quiet
+venv="$target/clients-venv-auth"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/clients/auth/requirements.txt
+(cd scripts/clients/auth && npm install --silent --no-audit --no-fund >/dev/null)
+
+log="$target/clients-auth-emulator.log"
+"$target/release/cognito-emu" --port 0 --in-memory --log-level warn >"$log.out" 2>"$log" &
+emu=$!
+trap 'kill "$emu" 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 1 100); do
+  url=$(grep -Eo 'http://[0-9.]+:[0-9]+' "$log.out" | head -n1 || true)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "emulator did not start"; cat "$log"; exit 1; }
+
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+fixture="$target/clients-auth-fixture.json"
+"$venv/bin/python" scripts/clients/auth/python_clients.py "$url" "$fixture"
+node scripts/clients/auth/js_clients.mjs "$url" "$fixture"
+echo "auth clients: ok"
