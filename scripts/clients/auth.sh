@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 target="${CARGO_TARGET_DIR:-target}"
 
-cargo build --release --quiet
+cargo build --release --quiet --bin cognito-emu
 venv="$target/clients-venv-auth"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
