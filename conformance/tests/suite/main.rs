@@ -4,6 +4,7 @@
 
 mod auth;
 mod clients;
+mod code_source;
 mod identity;
 mod protocol_errors;
 mod user_pools;
