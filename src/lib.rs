@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", post(protocol::aws_json::handle))
         .route("/health", get(health))
         .merge(mail::routes::router())
+        .merge(oauth::router())
         .route(
             "/_identity/.well-known/jwks.json",
             get(identity::openid::jwks),

@@ -1,0 +1,925 @@
+//! Handler tests for the OAuth endpoints and hosted pages, driven through the router.
+
+use crate::idp::shapes::*;
+use crate::idp::users::testkit;
+use crate::protocol::aws_json::Ctx;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tower::ServiceExt;
+
+const CALLBACK: &str = "http://localhost:5255/signin-oidc";
+const SIGNED_OUT: &str = "http://localhost:5255/";
+
+struct Env {
+    ctx: Ctx,
+    app: Router,
+    pool_id: String,
+    web: UserPoolClientType,
+    m2m: UserPoolClientType,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+    /// The `name=value` part of each Set-Cookie.
+    fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+async fn call(app: &Router, method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if method == "POST" {
+        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap()
+}
+
+fn query_of(url: &str) -> Vec<(String, String)> {
+    let q = url.split_once('?').map(|x| x.1).unwrap_or_default();
+    let q = q.split('#').next().unwrap_or_default();
+    serde_urlencoded::from_str(q).unwrap()
+}
+
+fn param(url: &str, name: &str) -> Option<String> {
+    query_of(url)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+fn claims(jwt: &str) -> Value {
+    let p = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
+}
+
+fn basic(c: &UserPoolClientType) -> String {
+    let id = c.client_id.as_deref().unwrap();
+    let secret = c.client_secret.as_deref().unwrap();
+    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+}
+
+async fn env() -> Env {
+    let ctx = testkit::ctx().await;
+    let pool = testkit::pool(&ctx, |_| {}).await;
+    let pool_id = pool.id.clone().unwrap();
+    crate::idp::resource_servers::create_resource_server(
+        ctx.clone(),
+        CreateResourceServerRequest {
+            user_pool_id: pool_id.clone(),
+            identifier: "orders-api".into(),
+            name: "orders".into(),
+            scopes: Some(vec![ResourceServerScopeType {
+                scope_name: "read".into(),
+                scope_description: "read orders".into(),
+            }]),
+        },
+    )
+    .await
+    .unwrap();
+    let web = crate::idp::clients::create_user_pool_client(
+        ctx.clone(),
+        CreateUserPoolClientRequest {
+            user_pool_id: pool_id.clone(),
+            client_name: "web".into(),
+            generate_secret: Some(true),
+            allowed_o_auth_flows_user_pool_client: Some(true),
+            allowed_o_auth_flows: Some(vec!["code".into(), "implicit".into()]),
+            allowed_o_auth_scopes: Some(vec!["openid".into(), "email".into(), "profile".into()]),
+            callback_ur_ls: Some(vec![CALLBACK.into()]),
+            logout_ur_ls: Some(vec![SIGNED_OUT.into()]),
+            supported_identity_providers: Some(vec!["COGNITO".into()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .user_pool_client
+    .unwrap();
+    let m2m = crate::idp::clients::create_user_pool_client(
+        ctx.clone(),
+        CreateUserPoolClientRequest {
+            user_pool_id: pool_id.clone(),
+            client_name: "m2m".into(),
+            generate_secret: Some(true),
+            allowed_o_auth_flows_user_pool_client: Some(true),
+            allowed_o_auth_flows: Some(vec!["client_credentials".into()]),
+            allowed_o_auth_scopes: Some(vec!["orders-api/read".into()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .user_pool_client
+    .unwrap();
+    let app = crate::router(ctx.app.clone());
+    Env {
+        ctx,
+        app,
+        pool_id,
+        web,
+        m2m,
+    }
+}
+
+async fn add_user(e: &Env, username: &str, email: &str, password: &str, permanent: bool) {
+    crate::idp::admin_users::admin_create_user(
+        e.ctx.clone(),
+        AdminCreateUserRequest {
+            user_pool_id: e.pool_id.clone(),
+            username: username.into(),
+            user_attributes: Some(vec![
+                testkit::attr("email", email),
+                testkit::attr("email_verified", "true"),
+            ]),
+            temporary_password: Some(password.into()),
+            message_action: Some("SUPPRESS".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    if permanent {
+        crate::idp::admin_users::admin_set_user_password(
+            e.ctx.clone(),
+            AdminSetUserPasswordRequest {
+                user_pool_id: e.pool_id.clone(),
+                username: username.into(),
+                password: password.into(),
+                permanent: Some(true),
+            },
+        )
+        .await
+        .unwrap();
+    }
+}
+
+fn authorize_url(e: &Env, challenge: &str, extra: &[(&str, &str)]) -> String {
+    let mut pairs = vec![
+        ("response_type", "code"),
+        ("client_id", e.web.client_id.as_deref().unwrap()),
+        ("redirect_uri", CALLBACK),
+        ("scope", "openid email"),
+        ("state", "st-1"),
+        ("nonce", "n-0S6_WzA2Mj"),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    pairs.extend_from_slice(extra);
+    format!("/oauth2/authorize?{}", form(&pairs))
+}
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+fn challenge() -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
+}
+
+/// Signs alice in through the login page; returns (callback URL, session cookie).
+async fn sign_in(e: &Env) -> (String, String) {
+    let r = call(&e.app, "GET", &authorize_url(e, &challenge(), &[]), &[], "").await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let login = r.location();
+    assert!(login.starts_with("/login?"), "{login}");
+    let page = call(&e.app, "GET", &login, &[], "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<label for=\"username\">Username</label>")
+    );
+    let r = call(
+        &e.app,
+        "POST",
+        &login,
+        &[],
+        &form(&[("username", "alice"), ("password", "Passw0rd!")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let cookie = r
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("cognito-"))
+        .unwrap();
+    (r.location(), cookie)
+}
+
+async fn exchange(e: &Env, code: &str, verifier: Option<&str>) -> Resp {
+    let mut pairs = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", CALLBACK),
+    ];
+    if let Some(v) = verifier {
+        pairs.push(("code_verifier", v));
+    }
+    call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.web))],
+        &form(&pairs),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn client_credentials_grant_and_its_errors() {
+    let e = env().await;
+    let m2m_id = e.m2m.client_id.clone().unwrap();
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.m2m))],
+        "grant_type=client_credentials&scope=orders-api%2Fread",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let body = r.json();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert!(body.get("id_token").is_none() && body.get("refresh_token").is_none());
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["sub"], m2m_id.as_str());
+    assert_eq!(c["client_id"], m2m_id.as_str());
+    assert_eq!(c["token_use"], "access");
+    assert_eq!(c["scope"], "orders-api/read");
+    assert!(c.get("username").is_none());
+
+    // Secret in the body works too; no scope means every allowed custom scope.
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[],
+        &form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &m2m_id),
+            ("client_secret", e.m2m.client_secret.as_deref().unwrap()),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Wrong secret by Basic: 401 invalid_client with a Basic challenge.
+    let bad = format!("Basic {}", STANDARD.encode(format!("{m2m_id}:nope")));
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &bad)],
+        "grant_type=client_credentials",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["error"], "invalid_client");
+    assert!(r.headers.get(header::WWW_AUTHENTICATE).is_some());
+
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.m2m))],
+        "grant_type=client_credentials&scope=orders-api%2Fwrite",
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["error"].clone()),
+        (StatusCode::BAD_REQUEST, "invalid_scope".into())
+    );
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.m2m))],
+        "grant_type=password",
+    )
+    .await;
+    assert_eq!(r.json()["error"], "unsupported_grant_type");
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.m2m))],
+        "",
+    )
+    .await;
+    assert_eq!(r.json()["error"], "invalid_request");
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.web))],
+        "grant_type=client_credentials",
+    )
+    .await;
+    assert_eq!(r.json()["error"], "unauthorized_client");
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[],
+        "grant_type=client_credentials&client_id=nobody",
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["error"].clone()),
+        (StatusCode::UNAUTHORIZED, "invalid_client".into())
+    );
+}
+
+#[tokio::test]
+async fn code_flow_with_pkce_session_userinfo_refresh_revoke_logout() {
+    let e = env().await;
+    add_user(&e, "alice", "alice@example.com", "Passw0rd!", true).await;
+
+    // Wrong password: the page says so.
+    let login = call(
+        &e.app,
+        "GET",
+        &authorize_url(&e, &challenge(), &[]),
+        &[],
+        "",
+    )
+    .await
+    .location();
+    let r = call(
+        &e.app,
+        "POST",
+        &login,
+        &[],
+        &form(&[("username", "alice"), ("password", "wrong")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("role=\"alert\">Incorrect username or password.")
+    );
+
+    let (callback, cookie) = sign_in(&e).await;
+    assert!(callback.starts_with(CALLBACK), "{callback}");
+    assert_eq!(param(&callback, "state").as_deref(), Some("st-1"));
+    let code = param(&callback, "code").unwrap();
+
+    let r = exchange(&e, &code, Some(VERIFIER)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let tokens = r.json();
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(id["aud"], e.web.client_id.as_deref().unwrap());
+    assert_eq!(id["cognito:username"], "alice");
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    assert_eq!(claims(&access)["scope"], "openid email");
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+
+    // Codes are single-use.
+    let r = exchange(&e, &code, Some(VERIFIER)).await;
+    assert_eq!(r.json()["error"], "invalid_grant");
+
+    // The browser is signed in: authorize returns straight to the app with a new code.
+    let r = call(
+        &e.app,
+        "GET",
+        &authorize_url(&e, &challenge(), &[]),
+        &[("cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert!(r.location().starts_with(CALLBACK), "{}", r.location());
+    let code2 = param(&r.location(), "code").unwrap();
+    assert_ne!(code2, code);
+    // PKCE: a missing verifier is invalid_request, a wrong one invalid_grant.
+    assert_eq!(
+        exchange(&e, &code2, None).await.json()["error"],
+        "invalid_request"
+    );
+    let code3 = param(
+        &call(
+            &e.app,
+            "GET",
+            &authorize_url(&e, &challenge(), &[]),
+            &[("cookie", &cookie)],
+            "",
+        )
+        .await
+        .location(),
+        "code",
+    )
+    .unwrap();
+    assert_eq!(
+        exchange(&e, &code3, Some("not-the-verifier")).await.json()["error"],
+        "invalid_grant"
+    );
+    // Expired codes.
+    let code4 = param(
+        &call(
+            &e.app,
+            "GET",
+            &authorize_url(&e, &challenge(), &[]),
+            &[("cookie", &cookie)],
+            "",
+        )
+        .await
+        .location(),
+        "code",
+    )
+    .unwrap();
+    e.ctx.clock.advance(301);
+    assert_eq!(
+        exchange(&e, &code4, Some(VERIFIER)).await.json()["error"],
+        "invalid_grant"
+    );
+    e.ctx.clock.advance(-301);
+    // prompt=login ignores the session.
+    let r = call(
+        &e.app,
+        "GET",
+        &authorize_url(&e, &challenge(), &[("prompt", "login")]),
+        &[("cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert!(r.location().starts_with("/login?"));
+
+    // userInfo: string values, username.
+    let r = call(
+        &e.app,
+        "GET",
+        "/oauth2/userInfo",
+        &[("authorization", &format!("Bearer {access}"))],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let info = r.json();
+    assert_eq!(info["email"], "alice@example.com");
+    assert_eq!(info["email_verified"], "true");
+    assert_eq!(info["username"], "alice");
+    assert_eq!(info["sub"], id["sub"]);
+    let r = call(
+        &e.app,
+        "GET",
+        "/oauth2/userInfo",
+        &[("authorization", "Bearer nope")],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.headers.get(header::WWW_AUTHENTICATE).is_some());
+
+    // Refresh keeps the scope; no new refresh token.
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.web))],
+        &form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let t = r.json();
+    assert!(t.get("refresh_token").is_none());
+    assert_eq!(
+        claims(t["access_token"].as_str().unwrap())["scope"],
+        "openid email"
+    );
+    assert!(t["id_token"].is_string());
+
+    // Revoke, then the refresh token no longer works.
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/revoke",
+        &[("authorization", &basic(&e.web))],
+        &form(&[("token", &refresh)]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.web))],
+        &form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]),
+    )
+    .await;
+    assert_eq!(r.json()["error"], "invalid_grant");
+
+    // Logout: only registered URLs; the session ends.
+    let cid = e.web.client_id.clone().unwrap();
+    let r = call(
+        &e.app,
+        "GET",
+        &format!(
+            "/logout?{}",
+            form(&[("client_id", &cid), ("logout_uri", "http://evil/")])
+        ),
+        &[("cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = call(
+        &e.app,
+        "GET",
+        &format!(
+            "/logout?{}",
+            form(&[("client_id", &cid), ("logout_uri", SIGNED_OUT)])
+        ),
+        &[("cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), SIGNED_OUT);
+    let r = call(
+        &e.app,
+        "GET",
+        &authorize_url(&e, &challenge(), &[]),
+        &[("cookie", &cookie)],
+        "",
+    )
+    .await;
+    assert!(r.location().starts_with("/login?"), "{}", r.location());
+}
+
+#[tokio::test]
+async fn authorize_errors_implicit_flow_and_domains() {
+    let e = env().await;
+    add_user(&e, "alice", "alice@example.com", "Passw0rd!", true).await;
+    let cid = e.web.client_id.clone().unwrap();
+    // Unregistered redirect_uri and unknown clients: an error page, no redirect.
+    let r = call(
+        &e.app,
+        "GET",
+        &format!(
+            "/oauth2/authorize?{}",
+            form(&[
+                ("response_type", "code"),
+                ("client_id", &cid),
+                ("redirect_uri", "http://evil/cb")
+            ])
+        ),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("redirect_mismatch"));
+    let r = call(
+        &e.app,
+        "GET",
+        "/oauth2/authorize?response_type=code&client_id=nope&redirect_uri=x",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Other errors go back to the app with error and state.
+    let r = call(
+        &e.app,
+        "GET",
+        &format!(
+            "/oauth2/authorize?{}",
+            form(&[
+                ("response_type", "code"),
+                ("client_id", &cid),
+                ("redirect_uri", CALLBACK),
+                ("scope", "openid phone"),
+                ("state", "s")
+            ])
+        ),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(
+        param(&r.location(), "error").as_deref(),
+        Some("invalid_scope")
+    );
+    assert_eq!(param(&r.location(), "state").as_deref(), Some("s"));
+    let r = call(
+        &e.app,
+        "GET",
+        &format!(
+            "/oauth2/authorize?{}",
+            form(&[
+                ("response_type", "id_token"),
+                ("client_id", &cid),
+                ("redirect_uri", CALLBACK)
+            ])
+        ),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(
+        param(&r.location(), "error").as_deref(),
+        Some("unsupported_response_type")
+    );
+    let r = call(
+        &e.app,
+        "GET",
+        &format!(
+            "/oauth2/authorize?{}",
+            form(&[
+                ("response_type", "code"),
+                ("client_id", &cid),
+                ("redirect_uri", CALLBACK),
+                ("prompt", "none")
+            ])
+        ),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(
+        param(&r.location(), "error").as_deref(),
+        Some("login_required")
+    );
+
+    // Implicit flow: tokens in the fragment.
+    let url = format!(
+        "/login?{}",
+        form(&[
+            ("response_type", "token"),
+            ("client_id", &cid),
+            ("redirect_uri", CALLBACK),
+            ("scope", "openid"),
+            ("state", "z"),
+            ("nonce", "nn")
+        ])
+    );
+    let r = call(
+        &e.app,
+        "POST",
+        &url,
+        &[],
+        &form(&[("username", "alice"), ("password", "Passw0rd!")]),
+    )
+    .await;
+    let loc = r.location();
+    let frag: Vec<(String, String)> =
+        serde_urlencoded::from_str(loc.split_once('#').unwrap().1).unwrap();
+    let get = |k: &str| {
+        frag.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(get("token_type"), "Bearer");
+    assert_eq!(get("state"), "z");
+    assert_eq!(claims(&get("id_token"))["nonce"], "nn");
+    assert!(claims(&get("access_token"))["scope"] == "openid");
+
+    // A domain: Host and path prefix reach the same endpoints, for its pool only.
+    crate::idp::domains::create_user_pool_domain(
+        e.ctx.clone(),
+        CreateUserPoolDomainRequest {
+            domain: "my-app".into(),
+            user_pool_id: e.pool_id.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = call(
+        &e.app,
+        "GET",
+        &format!("/_domain/my-app{}", authorize_url(&e, &challenge(), &[])),
+        &[],
+        "",
+    )
+    .await;
+    assert!(
+        r.location().starts_with("/_domain/my-app/login?"),
+        "{}",
+        r.location()
+    );
+    let r = call(
+        &e.app,
+        "GET",
+        &authorize_url(&e, &challenge(), &[]),
+        &[("host", "my-app.auth.us-east-1.amazoncognito.com")],
+        "",
+    )
+    .await;
+    assert!(r.location().starts_with("/login?"), "{}", r.location());
+    let r = call(
+        &e.app,
+        "GET",
+        &format!("/_domain/other{}", authorize_url(&e, &challenge(), &[])),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn sign_up_confirm_and_new_password_in_the_browser() {
+    let e = env().await;
+    let cid = e.web.client_id.clone().unwrap();
+    let q = form(&[
+        ("response_type", "code"),
+        ("client_id", &cid),
+        ("redirect_uri", CALLBACK),
+        ("state", "s2"),
+    ]);
+    let page = call(&e.app, "GET", &format!("/signup?{q}"), &[], "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<label for=\"email\">Email</label>"),
+        "{}",
+        page.body
+    );
+    // Policy errors are shown on the page.
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/signup?{q}"),
+        &[],
+        &form(&[
+            ("username", "bob"),
+            ("email", "bob@example.com"),
+            ("password", "short"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("role=\"alert\">Password did not conform with policy"),
+        "{}",
+        r.body
+    );
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/signup?{q}"),
+        &[],
+        &form(&[
+            ("username", "bob"),
+            ("email", "bob@example.com"),
+            ("password", "Passw0rd!"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let confirm = r.location();
+    assert!(confirm.starts_with("/confirm?"));
+    let pending = r.cookies().into_iter().next().unwrap();
+    let code = testkit::latest_code(&e.ctx, "bob@example.com").await;
+    let r = call(
+        &e.app,
+        "POST",
+        &confirm,
+        &[("cookie", &pending)],
+        &form(&[("username", "bob"), ("code", "000000")]),
+    )
+    .await;
+    assert!(
+        r.body.contains("role=\"alert\">Invalid verification code"),
+        "{}",
+        r.body
+    );
+    let r = call(
+        &e.app,
+        "POST",
+        &confirm,
+        &[("cookie", &pending)],
+        &form(&[("username", "bob"), ("code", &code)]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert!(r.location().starts_with(CALLBACK));
+    assert_eq!(param(&r.location(), "state").as_deref(), Some("s2"));
+
+    // A user with a temporary password sets a new one, then lands in the app.
+    add_user(&e, "carol", "carol@example.com", "TempPassw0rd!", false).await;
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/login?{q}"),
+        &[],
+        &form(&[("username", "carol"), ("password", "TempPassw0rd!")]),
+    )
+    .await;
+    assert!(
+        r.location().starts_with("/newPassword?"),
+        "{}",
+        r.location()
+    );
+    let pending = r.cookies().into_iter().next().unwrap();
+    let np = r.location();
+    let r = call(
+        &e.app,
+        "POST",
+        &np,
+        &[("cookie", &pending)],
+        &form(&[
+            ("password", "NewPassw0rd!"),
+            ("confirm_password", "Different1!"),
+        ]),
+    )
+    .await;
+    assert!(r.body.contains("Passwords do not match."));
+    let r = call(
+        &e.app,
+        "POST",
+        &np,
+        &[("cookie", &pending)],
+        &form(&[
+            ("password", "NewPassw0rd!"),
+            ("confirm_password", "NewPassw0rd!"),
+        ]),
+    )
+    .await;
+    assert!(
+        r.location().starts_with(CALLBACK),
+        "{} {}",
+        r.location(),
+        r.body
+    );
+    let user = e
+        .ctx
+        .store
+        .get_user(&e.pool_id, "carol")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.status, crate::model::user::UserStatus::Confirmed);
+
+    // An unconfirmed user who signs in is sent to the confirmation page.
+    crate::idp::sign_up::sign_up(
+        e.ctx.clone(),
+        SignUpRequest {
+            client_id: cid.clone(),
+            secret_hash: testkit::hash(&e.web, "dave"),
+            username: "dave".into(),
+            password: Some("Passw0rd!".into()),
+            user_attributes: Some(vec![testkit::attr("email", "dave@example.com")]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/login?{q}"),
+        &[],
+        &form(&[("username", "dave"), ("password", "Passw0rd!")]),
+    )
+    .await;
+    assert!(r.location().starts_with("/confirm?"), "{}", r.location());
+    assert_eq!(param(&r.location(), "username").as_deref(), Some("dave"));
+}
