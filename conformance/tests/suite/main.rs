@@ -6,5 +6,6 @@ mod auth;
 mod clients;
 mod code_source;
 mod identity;
+mod oauth;
 mod protocol_errors;
 mod user_pools;
