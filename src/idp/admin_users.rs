@@ -189,6 +189,85 @@ pub async fn admin_set_user_password(
     Ok(serde_json::json!({}))
 }
 
+async fn set_enabled(
+    ctx: &Ctx,
+    pool_id: &str,
+    name: &str,
+    enabled: bool,
+) -> ApiResult<serde_json::Value> {
+    let pool = load_pool(ctx, pool_id).await?;
+    let mut user = users::require_user(ctx, &pool, name).await?;
+    user.enabled = enabled;
+    user.modified = ctx.clock.now_epoch();
+    ctx.store.save_user(&user).await?;
+    Ok(serde_json::json!({}))
+}
+
+pub async fn admin_disable_user(
+    ctx: Ctx,
+    input: AdminDisableUserRequest,
+) -> ApiResult<serde_json::Value> {
+    set_enabled(&ctx, &input.user_pool_id, &input.username, false).await
+}
+
+pub async fn admin_enable_user(
+    ctx: Ctx,
+    input: AdminEnableUserRequest,
+) -> ApiResult<serde_json::Value> {
+    set_enabled(&ctx, &input.user_pool_id, &input.username, true).await
+}
+
+/// Puts the user in RESET_REQUIRED and sends a password-reset code (as ForgotPassword does);
+/// ConfirmForgotPassword with that code sets the new password.
+pub async fn admin_reset_user_password(
+    ctx: Ctx,
+    input: AdminResetUserPasswordRequest,
+) -> ApiResult<serde_json::Value> {
+    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    let dest = users::recovery_destination(&pool, &user)?;
+    if user.status != UserStatus::Unconfirmed {
+        user.status = UserStatus::ResetRequired;
+    }
+    user.modified = ctx.clock.now_epoch();
+    ctx.store.save_user(&user).await?;
+    users::send_code(
+        &ctx,
+        &pool,
+        &user,
+        &dest,
+        users::FORGOT_PASSWORD,
+        "forgot_password",
+        users::RESET_CODE_SECS,
+    )
+    .await?;
+    Ok(serde_json::json!({}))
+}
+
+pub async fn admin_update_user_attributes(
+    ctx: Ctx,
+    input: AdminUpdateUserAttributesRequest,
+) -> ApiResult<serde_json::Value> {
+    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+    let attrs = attributes::validate(&pool, &input.user_attributes, WriteBy::Update)?;
+    users::update_attributes(&ctx, &pool, &mut user, attrs).await?;
+    Ok(serde_json::json!({}))
+}
+
+pub async fn admin_delete_user_attributes(
+    ctx: Ctx,
+    input: AdminDeleteUserAttributesRequest,
+) -> ApiResult<serde_json::Value> {
+    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+    users::delete_attributes(&ctx, &pool, &mut user, &input.user_attribute_names).await?;
+    Ok(serde_json::json!({}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +446,123 @@ mod tests {
         missing.message_action = Some("RESEND".into());
         assert_eq!(
             kind(admin_create_user(ctx.clone(), missing).await),
+            "UserNotFoundException"
+        );
+    }
+
+    #[tokio::test]
+    async fn disable_enable_reset_update_delete_attributes() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |_| {}).await;
+        let pool_id = pool.id.clone().unwrap();
+        let mut r = create(&pool, "jack");
+        r.message_action = Some("SUPPRESS".into());
+        r.user_attributes = Some(vec![
+            attr("email", "jack@example.com"),
+            attr("email_verified", "true"),
+            attr("given_name", "Jack"),
+        ]);
+        admin_create_user(ctx.clone(), r).await.unwrap();
+        let get = || async { ctx.store.get_user(&pool_id, "jack").await.unwrap().unwrap() };
+        admin_disable_user(
+            ctx.clone(),
+            AdminDisableUserRequest {
+                user_pool_id: pool_id.clone(),
+                username: "jack".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(!get().await.enabled);
+        let reset = AdminResetUserPasswordRequest {
+            user_pool_id: pool_id.clone(),
+            username: "jack".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            kind(admin_reset_user_password(ctx.clone(), reset.clone()).await),
+            "NotAuthorizedException"
+        );
+        admin_enable_user(
+            ctx.clone(),
+            AdminEnableUserRequest {
+                user_pool_id: pool_id.clone(),
+                username: "jack".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(get().await.enabled);
+        admin_reset_user_password(ctx.clone(), reset).await.unwrap();
+        assert_eq!(get().await.status, UserStatus::ResetRequired);
+        let m = latest(&ctx, "jack@example.com").await;
+        assert_eq!(m.kind, "forgot_password");
+        assert!(
+            ctx.store
+                .get_code(&pool_id, "jack", users::FORGOT_PASSWORD)
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // A new email becomes unverified and (email auto-verified) gets a code.
+        let upd = |attrs: Vec<AttributeType>| AdminUpdateUserAttributesRequest {
+            user_pool_id: pool_id.clone(),
+            username: "jack".into(),
+            user_attributes: attrs,
+            ..Default::default()
+        };
+        admin_update_user_attributes(ctx.clone(), upd(vec![attr("email", "jack2@example.com")]))
+            .await
+            .unwrap();
+        let u = get().await;
+        assert_eq!(u.attr("email"), Some("jack2@example.com"));
+        assert_eq!(u.attr("email_verified"), Some("false"));
+        let m = latest(&ctx, "jack2@example.com").await;
+        assert_eq!(m.kind, "verify_attribute");
+        admin_update_user_attributes(
+            ctx.clone(),
+            upd(vec![
+                attr("email", "jack3@example.com"),
+                attr("email_verified", "true"),
+            ]),
+        )
+        .await
+        .unwrap();
+        assert!(get().await.attr_is_true("email_verified"));
+        assert_eq!(
+            kind(
+                admin_update_user_attributes(ctx.clone(), upd(vec![attr("custom:nope", "1")]))
+                    .await
+            ),
+            "InvalidParameterException"
+        );
+        assert_eq!(
+            kind(admin_update_user_attributes(ctx.clone(), upd(vec![attr("sub", "x")])).await),
+            "InvalidParameterException"
+        );
+
+        let del = |names: &[&str]| AdminDeleteUserAttributesRequest {
+            user_pool_id: pool_id.clone(),
+            username: "jack".into(),
+            user_attribute_names: names.iter().map(|s| s.to_string()).collect(),
+        };
+        admin_delete_user_attributes(ctx.clone(), del(&["given_name", "email"]))
+            .await
+            .unwrap();
+        let u = get().await;
+        assert_eq!(u.attr("given_name"), None);
+        assert_eq!(u.attr("email_verified"), None);
+        assert_eq!(
+            kind(admin_delete_user_attributes(ctx.clone(), del(&["sub"])).await),
+            "InvalidParameterException"
+        );
+        let missing = AdminDisableUserRequest {
+            user_pool_id: pool_id.clone(),
+            username: "nobody".into(),
+        };
+        assert_eq!(
+            kind(admin_disable_user(ctx.clone(), missing).await),
             "UserNotFoundException"
         );
     }

@@ -8,6 +8,7 @@ pub mod custom_attributes;
 pub mod domains;
 pub mod resource_servers;
 pub mod sign_out;
+pub mod forgot_password;
 pub mod sign_up;
 pub mod tags;
 pub mod user_pools;
@@ -56,4 +57,11 @@ action_table! {
     GlobalSignOut => sign_out::global_sign_out,
     AdminUserGlobalSignOut => sign_out::admin_user_global_sign_out,
     RevokeToken => sign_out::revoke_token,
+    AdminDisableUser => admin_users::admin_disable_user,
+    AdminEnableUser => admin_users::admin_enable_user,
+    AdminResetUserPassword => admin_users::admin_reset_user_password,
+    AdminUpdateUserAttributes => admin_users::admin_update_user_attributes,
+    AdminDeleteUserAttributes => admin_users::admin_delete_user_attributes,
+    ForgotPassword => forgot_password::forgot_password,
+    ConfirmForgotPassword => forgot_password::confirm_forgot_password,
 }

@@ -569,3 +569,172 @@ pub(crate) mod testkit {
         r.expect_err("an error").kind.name()
     }
 }
+
+/// Purpose of the code that verifies `attribute` (email / phone_number).
+pub fn verify_purpose(attribute: &str) -> String {
+    format!("verify:{attribute}")
+}
+
+/// Applies validated attribute writes to `user` the way Cognito does: a changed email /
+/// phone number becomes unverified (unless the same request marks it verified) and, when the
+/// pool auto-verifies it, a verification code is sent; a value marked verified must not be
+/// another user's verified alias (AliasExistsException); in email/phone-as-username pools the
+/// new value must be unused. Saves the user; answers the deliveries made.
+pub async fn update_attributes(
+    ctx: &Ctx,
+    pool: &UserPoolType,
+    user: &mut User,
+    attrs: Vec<(String, String)>,
+) -> ApiResult<Vec<CodeDeliveryDetailsType>> {
+    let mut changed: Vec<&'static str> = Vec::new();
+    for contact in ["email", "phone_number"] {
+        if let Some((_, v)) = attrs.iter().find(|(n, _)| n == contact)
+            && user.attr(contact) != Some(v.as_str())
+        {
+            changed.push(contact);
+            if is_username_attribute(pool, contact) {
+                let lookup = if contact == "email" {
+                    LookupAttr::Email
+                } else {
+                    LookupAttr::PhoneNumber
+                };
+                let taken = ctx
+                    .store
+                    .find_users_by_attr(&user.pool_id, lookup, v, false)
+                    .await?
+                    .into_iter()
+                    .any(|o| o.username != user.username);
+                if taken {
+                    return Err(ApiError::new(
+                        ErrorKind::AliasExistsException,
+                        format!("An account with the given {contact} already exists."),
+                    ));
+                }
+            }
+        }
+    }
+    for (n, v) in &attrs {
+        user.set_attr(n, v);
+    }
+    let mut to_send = Vec::new();
+    for contact in ["email", "phone_number"] {
+        let flag = format!("{contact}_verified");
+        let marked = attrs.iter().any(|(n, v)| *n == flag && v == "true");
+        if marked {
+            user.set_attr(&flag, "false");
+            mark_verified(ctx, pool, user, contact, false).await?;
+        } else if changed.contains(&contact) {
+            user.set_attr(&flag, "false");
+            if is_auto_verified(pool, contact)
+                && let Some(dest) = user
+                    .attr(contact)
+                    .and_then(|v| Destination::for_attribute(contact, v))
+            {
+                to_send.push(dest);
+            }
+        }
+    }
+    user.modified = ctx.clock.now_epoch();
+    ctx.store.save_user(user).await?;
+    let mut details = Vec::new();
+    for dest in to_send {
+        details.push(
+            send_code(
+                ctx,
+                pool,
+                user,
+                &dest,
+                &verify_purpose(dest.attribute),
+                "verify_attribute",
+                CONFIRMATION_CODE_SECS,
+            )
+            .await?,
+        );
+    }
+    Ok(details)
+}
+
+/// Removes attributes (with their `_verified` flags for email / phone number); `sub` and
+/// required attributes cannot be removed. Saves the user.
+pub async fn delete_attributes(
+    ctx: &Ctx,
+    pool: &UserPoolType,
+    user: &mut User,
+    names: &[String],
+) -> ApiResult<()> {
+    for name in names {
+        if name == "sub" {
+            return Err(ApiError::invalid_parameter(
+                "Cannot modify the non-mutable attribute sub",
+            ));
+        }
+        let schema = super::attributes::schema_of(pool, name);
+        if schema.is_some_and(|s| s.required == Some(true)) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Attributes did not conform to the schema: {name}: The attribute {name} is required\n"
+            )));
+        }
+        if schema.is_some_and(|s| s.mutable == Some(false)) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Cannot modify the non-mutable attribute {name}"
+            )));
+        }
+    }
+    for name in names {
+        user.remove_attr(name);
+        if name == "email" || name == "phone_number" {
+            user.remove_attr(&format!("{name}_verified"));
+        }
+    }
+    user.modified = ctx.clock.now_epoch();
+    ctx.store.save_user(user).await?;
+    Ok(())
+}
+
+/// Where a password-reset code goes, following the pool's AccountRecoverySetting (by
+/// priority; `admin_only` allows none) or, without one, a verified phone before a verified
+/// email. Only verified addresses receive reset codes.
+pub fn recovery_destination(pool: &UserPoolType, user: &User) -> ApiResult<Destination> {
+    let verified = |attr: &str| {
+        user.attr_is_true(&format!("{attr}_verified"))
+            .then(|| user.attr(attr))
+            .flatten()
+    };
+    let mechanisms = pool
+        .account_recovery_setting
+        .as_ref()
+        .and_then(|s| s.recovery_mechanisms.clone())
+        .filter(|m| !m.is_empty());
+    let order: Vec<String> = match mechanisms {
+        Some(mut m) => {
+            m.sort_by_key(|o| o.priority);
+            m.into_iter().map(|o| o.name).collect()
+        }
+        None => vec!["verified_phone_number".into(), "verified_email".into()],
+    };
+    for mechanism in &order {
+        match mechanism.as_str() {
+            "verified_email" => {
+                if let Some(email) = verified("email") {
+                    return Ok(Destination::email(email));
+                }
+            }
+            "verified_phone_number" => {
+                if let Some(phone) = verified("phone_number") {
+                    return Ok(Destination::sms(phone));
+                }
+            }
+            "admin_only" => {
+                return Err(ApiError::not_authorized(
+                    "Cannot reset password for the user as there is no registered/verified email or phone_number",
+                ));
+            }
+            _ => {}
+        }
+    }
+    Err(ApiError::invalid_parameter(
+        "Cannot reset password for the user as there is no registered/verified email or phone_number",
+    ))
+}
+
+pub const FORGOT_PASSWORD: &str = "forgot_password";
