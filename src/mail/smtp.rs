@@ -19,8 +19,11 @@ pub fn relay(url: String, msg: Message) {
     });
 }
 
+/// (host, port, optional (user, password)).
+type SmtpTarget = (String, u16, Option<(String, String)>);
+
 /// `smtp://[user:password@]host[:port]` → (host, port (default 25), credentials).
-fn parse_url(url: &str) -> Result<(String, u16, Option<(String, String)>), String> {
+fn parse_url(url: &str) -> Result<SmtpTarget, String> {
     let rest = url
         .strip_prefix("smtp://")
         .ok_or_else(|| format!("SMTP URL must start with smtp:// (TLS is not supported): {url}"))?;
