@@ -566,4 +566,25 @@ mod tests {
             "UserNotFoundException"
         );
     }
+
+    #[tokio::test]
+    async fn describe_user_pool_counts_users() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |_| {}).await;
+        let pool_id = pool.id.clone().unwrap();
+        for name in ["u1", "u2"] {
+            let mut r = create(&pool, name);
+            r.message_action = Some("SUPPRESS".into());
+            admin_create_user(ctx.clone(), r).await.unwrap();
+        }
+        let d = crate::idp::user_pools::describe_user_pool(
+            ctx.clone(),
+            DescribeUserPoolRequest {
+                user_pool_id: pool_id,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(d.user_pool.unwrap().estimated_number_of_users, Some(2));
+    }
 }

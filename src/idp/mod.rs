@@ -8,6 +8,7 @@ pub mod custom_attributes;
 pub mod domains;
 pub mod forgot_password;
 pub mod resource_servers;
+pub mod self_service;
 pub mod sign_out;
 pub mod sign_up;
 pub mod tags;
@@ -64,4 +65,11 @@ action_table! {
     AdminDeleteUserAttributes => admin_users::admin_delete_user_attributes,
     ForgotPassword => forgot_password::forgot_password,
     ConfirmForgotPassword => forgot_password::confirm_forgot_password,
+    GetUser => self_service::get_user,
+    UpdateUserAttributes => self_service::update_user_attributes,
+    VerifyUserAttribute => self_service::verify_user_attribute,
+    GetUserAttributeVerificationCode => self_service::get_user_attribute_verification_code,
+    DeleteUserAttributes => self_service::delete_user_attributes,
+    DeleteUser => self_service::delete_user,
+    ChangePassword => self_service::change_password,
 }

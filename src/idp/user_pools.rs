@@ -294,7 +294,9 @@ pub async fn describe_user_pool(
     ctx: Ctx,
     input: DescribeUserPoolRequest,
 ) -> ApiResult<DescribeUserPoolResponse> {
-    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let mut pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let users = ctx.store.count_users(&input.user_pool_id).await?;
+    pool.estimated_number_of_users = Some(users.try_into().unwrap_or(i32::MAX));
     Ok(DescribeUserPoolResponse {
         user_pool: Some(pool),
     })
