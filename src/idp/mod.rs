@@ -7,6 +7,8 @@ pub mod clients;
 pub mod custom_attributes;
 pub mod domains;
 pub mod forgot_password;
+pub mod groups;
+pub mod list_users;
 pub mod resource_servers;
 pub mod self_service;
 pub mod sign_out;
@@ -72,4 +74,14 @@ action_table! {
     DeleteUserAttributes => self_service::delete_user_attributes,
     DeleteUser => self_service::delete_user,
     ChangePassword => self_service::change_password,
+    ListUsers => list_users::list_users,
+    CreateGroup => groups::create_group,
+    GetGroup => groups::get_group,
+    UpdateGroup => groups::update_group,
+    DeleteGroup => groups::delete_group,
+    ListGroups => groups::list_groups,
+    AdminAddUserToGroup => groups::admin_add_user_to_group,
+    AdminRemoveUserFromGroup => groups::admin_remove_user_from_group,
+    AdminListGroupsForUser => groups::admin_list_groups_for_user,
+    ListUsersInGroup => groups::list_users_in_group,
 }

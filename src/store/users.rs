@@ -10,6 +10,29 @@ use sqlx::{AssertSqlSafe, Row};
 const COLUMNS: &str = "pool_id, username, sub, status, enabled, attributes, password_salt, \
                        password_verifier, created, modified";
 
+/// A ListUsers filter: which value, how it is compared, and the value (already normalised
+/// the way the column holds it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserFilter {
+    pub field: FilterField,
+    pub op: FilterOp,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterField {
+    /// A column of `users` (from a fixed list the caller chooses from, never user input).
+    Column(&'static str),
+    /// An attribute inside the attributes document.
+    Attribute(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    Equals,
+    StartsWith,
+}
+
 /// Attributes a user can be found by besides the username.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookupAttr {
@@ -227,17 +250,35 @@ impl Store {
         row.try_get(0)
     }
 
-    /// A pool's users in internal-username order after `after`, at most `limit`, optionally
-    /// only those where `filter` (a column condition built by the caller from a fixed list of
-    /// columns, with one `?` for `filter_value`) holds.
+    /// A pool's users in internal-username order after `after`, at most `limit`, only those
+    /// `filter` matches when given.
     pub async fn list_users(
         &self,
         pool_id: &str,
         after: Option<&str>,
         limit: u32,
-        filter: Option<(&str, &str)>,
+        filter: Option<&UserFilter>,
     ) -> Result<Vec<User>, sqlx::Error> {
-        let condition = filter.map(|(c, _)| format!(" AND {c}")).unwrap_or_default();
+        let condition = match filter {
+            None => String::new(),
+            Some(f) => {
+                let target = match &f.field {
+                    FilterField::Column(c) => c.to_string(),
+                    FilterField::Attribute(_) => "json_extract(j.value, '$[1]')".to_string(),
+                };
+                let test = match f.op {
+                    FilterOp::Equals => format!("{target} = ?"),
+                    FilterOp::StartsWith => format!("substr({target}, 1, ?) = ?"),
+                };
+                match &f.field {
+                    FilterField::Column(_) => format!(" AND {test}"),
+                    FilterField::Attribute(_) => format!(
+                        " AND EXISTS (SELECT 1 FROM json_each(users.attributes) j \
+                         WHERE json_extract(j.value, '$[0]') = ? AND {test})"
+                    ),
+                }
+            }
+        };
         let sql = format!(
             "SELECT {COLUMNS} FROM users WHERE pool_id = ? AND username > ?{condition} \
              ORDER BY username LIMIT ?"
@@ -245,8 +286,14 @@ impl Store {
         let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(pool_id)
             .bind(after.unwrap_or(""));
-        if let Some((_, value)) = filter {
-            query = query.bind(value);
+        if let Some(f) = filter {
+            if let FilterField::Attribute(name) = &f.field {
+                query = query.bind(name.clone());
+            }
+            if f.op == FilterOp::StartsWith {
+                query = query.bind(f.value.chars().count() as i64);
+            }
+            query = query.bind(f.value.clone());
         }
         let rows = query.bind(limit as i64).fetch_all(&self.read).await?;
         rows.iter().map(user_from_row).collect()

@@ -1,0 +1,242 @@
+//! ListUsers with Cognito's filter syntax (`attr = "value"`, `attr ^= "value"`).
+
+use super::shapes::*;
+use super::user_pools::load_pool;
+use super::users;
+use crate::protocol::aws_json::Ctx;
+use crate::protocol::{ApiError, ApiResult};
+use crate::store::users::{FilterField, FilterOp, UserFilter};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
+fn bad_filter() -> ApiError {
+    ApiError::invalid_parameter("Error while parsing filter.")
+}
+
+/// Parses `name = "value"` / `name ^= "value"` for the attributes Cognito can filter on.
+pub fn parse_filter(pool: &UserPoolType, text: &str) -> ApiResult<Option<UserFilter>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (name, rest, op) = if let Some((n, r)) = text.split_once("^=") {
+        (n, r, FilterOp::StartsWith)
+    } else if let Some((n, r)) = text.split_once('=') {
+        (n, r, FilterOp::Equals)
+    } else {
+        return Err(bad_filter());
+    };
+    let name = name.trim();
+    let rest = rest.trim();
+    let value = rest
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .ok_or_else(bad_filter)?
+        .replace("\\\"", "\"");
+    let (field, value) = match name {
+        "username" => (
+            FilterField::Column("username_key"),
+            users::username_key(pool, &value),
+        ),
+        "email" => (FilterField::Column("email"), value.to_lowercase()),
+        "phone_number" => (FilterField::Column("phone_number"), value),
+        "preferred_username" => (
+            FilterField::Column("preferred_username"),
+            value.to_lowercase(),
+        ),
+        "sub" => (FilterField::Column("sub"), value),
+        "cognito:user_status" => (FilterField::Column("status"), value),
+        "status" => {
+            let enabled = match value.as_str() {
+                "Enabled" => "1",
+                "Disabled" => "0",
+                _ => return Err(bad_filter()),
+            };
+            if op != FilterOp::Equals {
+                return Err(bad_filter());
+            }
+            (FilterField::Column("enabled"), enabled.to_string())
+        }
+        "name" | "given_name" | "family_name" => (FilterField::Attribute(name.to_string()), value),
+        _ => return Err(bad_filter()),
+    };
+    Ok(Some(UserFilter { field, op, value }))
+}
+
+pub async fn list_users(ctx: Ctx, input: ListUsersRequest) -> ApiResult<ListUsersResponse> {
+    let pool = load_pool(&ctx, &input.user_pool_id).await?;
+    let filter = match input.filter.as_deref() {
+        Some(f) => parse_filter(&pool, f)?,
+        None => None,
+    };
+    let limit = match input.limit {
+        Some(n) if n > 0 => n.min(60) as u32,
+        _ => 60,
+    };
+    let after = match input.pagination_token.as_deref() {
+        Some(t) => Some(
+            B64.decode(t)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| ApiError::invalid_parameter("Invalid pagination token."))?,
+        ),
+        None => None,
+    };
+    let mut found = ctx
+        .store
+        .list_users(
+            &input.user_pool_id,
+            after.as_deref(),
+            limit + 1,
+            filter.as_ref(),
+        )
+        .await?;
+    let pagination_token = if found.len() > limit as usize {
+        found.truncate(limit as usize);
+        found.last().map(|u| B64.encode(u.username.as_bytes()))
+    } else {
+        None
+    };
+    let wanted = input.attributes_to_get.as_ref();
+    let users = found
+        .iter()
+        .map(|u| {
+            let mut t = users::user_type(u);
+            if let (Some(wanted), Some(attrs)) = (wanted, t.attributes.as_mut()) {
+                attrs.retain(|a| wanted.iter().any(|w| *w == a.name));
+            }
+            t
+        })
+        .collect();
+    Ok(ListUsersResponse {
+        users: Some(users),
+        pagination_token,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idp::admin_users::{admin_create_user, admin_disable_user};
+    use crate::idp::users::testkit::*;
+
+    #[tokio::test]
+    async fn filters_pages_and_projects() {
+        let ctx = ctx().await;
+        let pool = pool(&ctx, |_| {}).await;
+        let pool_id = pool.id.clone().unwrap();
+        for (name, given) in [("ann", "Ann"), ("andy", "Andy"), ("bob", "Bob")] {
+            admin_create_user(
+                ctx.clone(),
+                AdminCreateUserRequest {
+                    user_pool_id: pool_id.clone(),
+                    username: name.into(),
+                    user_attributes: Some(vec![
+                        attr("email", &format!("{name}@example.com")),
+                        attr("given_name", given),
+                    ]),
+                    message_action: Some("SUPPRESS".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        admin_disable_user(
+            ctx.clone(),
+            AdminDisableUserRequest {
+                user_pool_id: pool_id.clone(),
+                username: "bob".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let list = |filter: &str| {
+            let ctx = ctx.clone();
+            let pool_id = pool_id.clone();
+            let filter = filter.to_string();
+            async move {
+                list_users(
+                    ctx,
+                    ListUsersRequest {
+                        user_pool_id: pool_id,
+                        filter: Some(filter),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map(|o| {
+                    o.users
+                        .unwrap()
+                        .into_iter()
+                        .map(|u| u.username.unwrap())
+                        .collect::<Vec<_>>()
+                })
+            }
+        };
+        assert_eq!(list("username ^= \"an\"").await.unwrap(), ["andy", "ann"]);
+        assert_eq!(list("email = \"BOB@example.com\"").await.unwrap(), ["bob"]);
+        assert_eq!(list("given_name ^= \"An\"").await.unwrap(), ["andy", "ann"]);
+        assert_eq!(list("given_name = \"Ann\"").await.unwrap(), ["ann"]);
+        assert_eq!(list("status = \"Disabled\"").await.unwrap(), ["bob"]);
+        assert_eq!(
+            list("cognito:user_status = \"FORCE_CHANGE_PASSWORD\"")
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(list("").await.unwrap().len(), 3);
+        for bad in [
+            "username",
+            "custom:x = \"1\"",
+            "email = bob",
+            "status = \"Maybe\"",
+        ] {
+            assert_eq!(kind(list(bad).await), "InvalidParameterException", "{bad}");
+        }
+        let sub = ctx
+            .store
+            .get_user(&pool_id, "ann")
+            .await
+            .unwrap()
+            .unwrap()
+            .sub;
+        assert_eq!(list(&format!("sub = \"{sub}\"")).await.unwrap(), ["ann"]);
+
+        // Pages of two, then one; AttributesToGet keeps only the named attributes.
+        let page1 = list_users(
+            ctx.clone(),
+            ListUsersRequest {
+                user_pool_id: pool_id.clone(),
+                limit: Some(2),
+                attributes_to_get: Some(vec!["email".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let users = page1.users.unwrap();
+        assert_eq!(users.len(), 2);
+        assert!(users.iter().all(|u| {
+            u.attributes
+                .as_ref()
+                .unwrap()
+                .iter()
+                .all(|a| a.name == "email")
+        }));
+        let page2 = list_users(
+            ctx.clone(),
+            ListUsersRequest {
+                user_pool_id: pool_id.clone(),
+                limit: Some(2),
+                pagination_token: page1.pagination_token,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(page2.users.unwrap().len(), 1);
+        assert!(page2.pagination_token.is_none());
+    }
+}
