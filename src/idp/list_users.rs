@@ -103,7 +103,7 @@ pub async fn list_users(ctx: Ctx, input: ListUsersRequest) -> ApiResult<ListUser
         .map(|u| {
             let mut t = users::user_type(u);
             if let (Some(wanted), Some(attrs)) = (wanted, t.attributes.as_mut()) {
-                attrs.retain(|a| wanted.iter().any(|w| *w == a.name));
+                attrs.retain(|a| wanted.contains(&a.name));
             }
             t
         })
