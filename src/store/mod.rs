@@ -7,6 +7,7 @@ pub mod groups;
 pub mod identity;
 pub mod keys;
 pub mod mailbox;
+pub mod migrate;
 pub mod oauth;
 pub mod pools;
 pub mod sessions;
@@ -26,8 +27,6 @@ pub struct Store {
     /// Signing keys loaded so far (see `keys.rs`).
     pub keys: std::sync::Arc<keys::KeyCache>,
 }
-
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, or an in-memory one when `None`,
@@ -54,7 +53,7 @@ impl Store {
                     .max_lifetime(None)
                     .connect_with(opts.clone())
                     .await?;
-                MIGRATOR.run(&write).await?;
+                migrate::run(&write).await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(4)
                     .min_connections(1)
@@ -78,7 +77,7 @@ impl Store {
                     .max_lifetime(None)
                     .connect_with(opts)
                     .await?;
-                MIGRATOR.run(&pool).await?;
+                migrate::run(&pool).await?;
                 Store {
                     read: pool.clone(),
                     write: pool,
