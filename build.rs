@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used)] // a build script may stop the build with a message
 //! Embeds every migrations/*.sql file, in version order, so a new migration needs no edit
 //! elsewhere (and sqlx's compile-time macros, which build SQLite a second time, are not needed).
 
