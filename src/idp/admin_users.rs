@@ -164,6 +164,9 @@ pub async fn admin_delete_user(
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
     let user = users::require_user(&ctx, &pool, &input.username).await?;
     ctx.store.delete_user(&user.pool_id, &user.username).await?;
+    ctx.store
+        .revoke_user_token_families(&user.pool_id, &user.username, ctx.clock.now_epoch())
+        .await?;
     Ok(serde_json::json!({}))
 }
 
@@ -200,6 +203,12 @@ async fn set_enabled(
     user.enabled = enabled;
     user.modified = ctx.clock.now_epoch();
     ctx.store.save_user(&user).await?;
+    if !enabled {
+        // A disabled user's tokens stop working (refresh and Cognito's own APIs).
+        ctx.store
+            .revoke_user_token_families(&user.pool_id, &user.username, user.modified)
+            .await?;
+    }
     Ok(serde_json::json!({}))
 }
 

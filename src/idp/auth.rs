@@ -316,13 +316,23 @@ async fn after_password(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Outcome
 }
 
 /// The user as tokens describe them.
-pub async fn token_subject(_ctx: &Ctx, user: &User) -> ApiResult<TokenSubject> {
+pub async fn token_subject(ctx: &Ctx, user: &User) -> ApiResult<TokenSubject> {
+    let groups = super::groups::groups_of_user(ctx, &user.pool_id, &user.username)
+        .await?
+        .into_iter()
+        .filter_map(|g| {
+            Some(tokens::GroupClaim {
+                name: g.group_name?,
+                role_arn: g.role_arn,
+                precedence: g.precedence,
+            })
+        })
+        .collect();
     Ok(TokenSubject {
         username: user.username.clone(),
         sub: user.sub.clone(),
         attributes: user.attributes.clone(),
-        // Groups join here once the groups store exists.
-        groups: Vec::new(),
+        groups,
     })
 }
 

@@ -185,13 +185,14 @@ async fn password_sign_in_refresh_and_global_sign_out() {
         .expect("GlobalSignOut");
     let err = h
         .idp
-        .global_sign_out()
+        .get_user()
         .access_token(&access)
         .send()
         .await
-        .expect_err("a revoked access token is refused");
-    let err = err.into_service_error();
+        .expect_err("a revoked access token is refused")
+        .into_service_error();
     assert!(err.is_not_authorized_exception(), "{err:?}");
+    assert_eq!(err.meta().message(), Some("Access Token has been revoked"));
     let err = h
         .idp
         .initiate_auth()

@@ -89,15 +89,21 @@ try:
 except jwt.InvalidAudienceError:
     check(True, "PyJWT refuses the ID token for another audience")
 
+check(idp.get_user(AccessToken=access_token)["Username"] == "alice", "GetUser with the access token")
 idp.global_sign_out(AccessToken=access_token)
 try:
-    idp.global_sign_out(AccessToken=access_token)
+    idp.get_user(AccessToken=access_token)
     check(False, "a revoked access token is refused")
 except ClientError as e:
     check(
         e.response["Error"]["Code"] == "NotAuthorizedException" and e.response["Error"]["Message"] == "Access Token has been revoked",
-        "after GlobalSignOut the access token is refused: NotAuthorizedException 'Access Token has been revoked'",
+        "after GlobalSignOut GetUser refuses the access token: NotAuthorizedException 'Access Token has been revoked'",
     )
+try:
+    idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
+    check(False, "refresh after GlobalSignOut fails")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "NotAuthorizedException", "refresh after GlobalSignOut -> NotAuthorizedException")
 
 with open(fixture_path, "w") as f:
     json.dump({"poolId": pool_id, "clientId": client_id, "username": "bob", "password": PASSWORD}, f)

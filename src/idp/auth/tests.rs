@@ -847,3 +847,81 @@ async fn sign_out_revokes_refresh_and_access_tokens() {
         "UserNotFoundException"
     );
 }
+
+fn jwt_payload(token: &str) -> serde_json::Value {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let part = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn tokens_carry_groups_and_disabling_revokes() {
+    use crate::idp::groups;
+    let f = fixture(false, |_| {}).await;
+    f.user("alice", UserStatus::Confirmed).await;
+    for (name, prec, role) in [
+        ("readers", 5, Some("arn:aws:iam::123456789012:role/Readers")),
+        ("admins", 1, Some("arn:aws:iam::123456789012:role/Admins")),
+        ("plain", 9, None),
+    ] {
+        groups::create_group(
+            f.ctx.clone(),
+            CreateGroupRequest {
+                user_pool_id: f.pool_id.clone(),
+                group_name: name.into(),
+                precedence: Some(prec),
+                role_arn: role.map(str::to_string),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        groups::admin_add_user_to_group(
+            f.ctx.clone(),
+            AdminAddUserToGroupRequest {
+                user_pool_id: f.pool_id.clone(),
+                username: "alice".into(),
+                group_name: name.into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let t = f
+        .password_login("alice", PW)
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let id = jwt_payload(t.id_token.as_deref().unwrap());
+    let access = jwt_payload(t.access_token.as_deref().unwrap());
+    let names = serde_json::json!(["admins", "readers", "plain"]);
+    assert_eq!(id["cognito:groups"], names);
+    assert_eq!(access["cognito:groups"], names);
+    assert_eq!(
+        id["cognito:roles"],
+        serde_json::json!([
+            "arn:aws:iam::123456789012:role/Admins",
+            "arn:aws:iam::123456789012:role/Readers"
+        ])
+    );
+    assert_eq!(
+        id["cognito:preferred_role"],
+        "arn:aws:iam::123456789012:role/Admins"
+    );
+    assert!(access.get("cognito:roles").is_none());
+
+    crate::idp::admin_users::admin_disable_user(
+        f.ctx.clone(),
+        AdminDisableUserRequest {
+            user_pool_id: f.pool_id.clone(),
+            username: "alice".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        message(verify_access_token(&f.ctx, t.access_token.as_deref().unwrap()).await),
+        na("Access Token has been revoked")
+    );
+}
