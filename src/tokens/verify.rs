@@ -110,6 +110,20 @@ pub async fn verify_token(
     Ok((pool_id, claims))
 }
 
+/// The pool and username an access token names, read without verifying it (only used
+/// after the signature was verified).
+fn unverified_user(token: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let part = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .ok()?;
+    let claims: Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
+    let iss = claims.get("iss")?.as_str()?;
+    let pool_id = super::pool_id_of_issuer(iss)?.to_string();
+    Some((pool_id, str_claim(&claims, "username")))
+}
+
 /// A refusal or a storage failure.
 #[derive(Debug)]
 pub enum TokenErrorOr {
@@ -152,6 +166,13 @@ pub async fn verify_access_token(ctx: &Ctx, token: &str) -> ApiResult<AccessClai
             return Err(ApiError::not_authorized("Access Token has expired"));
         }
         Err(TokenErrorOr::Token(TokenError::Revoked)) => {
+            // Deleting a user also revokes their tokens; Cognito still answers that the
+            // user does not exist.
+            if let Some((pool_id, username)) = unverified_user(token)
+                && ctx.store.get_user(&pool_id, &username).await?.is_none()
+            {
+                return Err(ApiError::user_not_found());
+            }
             return Err(ApiError::not_authorized("Access Token has been revoked"));
         }
     };
