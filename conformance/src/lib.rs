@@ -166,6 +166,25 @@ pub fn idp_client() -> idp::Client {
     idp::Client::from_conf(b.build())
 }
 
+/// A user-pools client for an emulator at `url` other than the target, e.g. a private one a
+/// case starts to move its clock without disturbing the cases running meanwhile.
+pub fn idp_client_for(url: &str) -> idp::Client {
+    let b = idp::Config::builder()
+        .behavior_version(idp::config::BehaviorVersion::latest())
+        .credentials_provider(idp::config::Credentials::new(
+            "AKIDCONFORMANCE",
+            "conformance-secret",
+            None,
+            None,
+            "static",
+        ))
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .region(idp::config::Region::new(EMULATOR_REGION))
+        .endpoint_url(url)
+        .retry_config(idp::config::retry::RetryConfig::disabled());
+    idp::Client::from_conf(b.build())
+}
+
 /// An identity-pools client for the target (same rules as [`idp_client`]).
 pub fn identity_client() -> identity::Client {
     let mut b = identity::Config::builder()

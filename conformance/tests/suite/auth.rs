@@ -57,11 +57,12 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-/// USER_SRP_AUTH then PASSWORD_VERIFIER; the RespondToAuthChallenge result.
-async fn srp_sign_in(
+/// USER_SRP_AUTH then PASSWORD_VERIFIER as `username`; the RespondToAuthChallenge result.
+pub(crate) async fn srp_sign_in(
     h: &Harness,
     pool_id: &str,
     client_id: &str,
+    username: &str,
     password: &str,
 ) -> Result<
     conformance::idp::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput,
@@ -75,7 +76,7 @@ async fn srp_sign_in(
         .initiate_auth()
         .client_id(client_id)
         .auth_flow(AuthFlowType::UserSrpAuth)
-        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("USERNAME", username)
         .auth_parameters("SRP_A", a_pub.to_str_radix(16))
         .send()
         .await
@@ -125,7 +126,7 @@ async fn srp_sign_in(
 async fn srp_sign_in_accepts_the_right_password_and_refuses_a_wrong_one() {
     let h = Harness::both();
     let (pool_id, client_id) = pool_client_user(&h).await;
-    let ok = srp_sign_in(&h, &pool_id, &client_id, PW)
+    let ok = srp_sign_in(&h, &pool_id, &client_id, "alice", PW)
         .await
         .expect("SRP sign-in");
     let result = ok.authentication_result.expect("AuthenticationResult");
@@ -140,7 +141,7 @@ async fn srp_sign_in_accepts_the_right_password_and_refuses_a_wrong_one() {
         .await
         .expect("GlobalSignOut with the SRP access token");
 
-    let err = srp_sign_in(&h, &pool_id, &client_id, "Wrong0rd!")
+    let err = srp_sign_in(&h, &pool_id, &client_id, "alice", "Wrong0rd!")
         .await
         .expect_err("a wrong password fails");
     assert!(err.contains("NotAuthorizedException"), "{err}");

@@ -9,3 +9,4 @@ mod identity;
 mod oauth;
 mod protocol_errors;
 mod user_pools;
+mod users;
