@@ -24,7 +24,19 @@
 //!           "ClientSecret": "example_server_secret_0123456789abcdefghijklmnopq"
 //!         }
 //!       ],
-//!       "Users": []
+//!       "Groups": [{"GroupName": "admins", "Precedence": 1, "Description": "Administrators"}],
+//!       "Users": [
+//!         {
+//!           "Username": "alice@example.com",
+//!           "Attributes": [
+//!             {"Name": "email", "Value": "alice@example.com"},
+//!             {"Name": "email_verified", "Value": "true"}
+//!           ],
+//!           "Password": "Passw0rd!",
+//!           "Groups": ["admins"]
+//!         },
+//!         {"Username": "bob@example.com", "TemporaryPassword": "TempPassw0rd!"}
+//!       ]
 //!     }
 //!   ]
 //! }
@@ -37,20 +49,36 @@
 //!   random one at the first start, which is then kept.
 //! - Members whose names start with `_` are comments at the top level; inside entries, members
 //!   the API does not know are ignored, as the API ignores them.
-//! - `Users` is reserved for seeding users. This build cannot seed users yet, so a seed file
-//!   whose pools list users makes start-up fail rather than silently skip them.
+//! - A group entry (`Groups`) is a CreateGroup request without `UserPoolId`.
+//! - A user entry has `Username` (required), `Attributes` (the `UserAttributes` of
+//!   AdminCreateUser: required schema attributes, custom attributes, `email_verified`, ... are
+//!   checked as that action checks them), and exactly one of `Password` (a permanent password:
+//!   the user is CONFIRMED, as after AdminSetUserPassword with Permanent) or
+//!   `TemporaryPassword` (the user is FORCE_CHANGE_PASSWORD and must set a new password at
+//!   the first sign-in, as after AdminCreateUser). Both are checked against the pool's
+//!   password policy. `Groups` lists group names the user is added to; a name the pool's
+//!   `Groups` does not list is created with no description, role or precedence. No message is
+//!   sent (AdminCreateUser with MessageAction SUPPRESS).
 //!
 //! # Idempotency
 //!
 //! Seeding runs at every start and only creates what is missing: a pool whose `Id` already
 //! exists is left exactly as it is (changes made through the API since are kept, the seed's
-//! settings for it are not re-applied), and so is a client whose `ClientId` already exists.
+//! settings for it are not re-applied), and so is a client whose `ClientId` already exists,
+//! a group whose name exists in its pool, and a user whose `Username` already designates a
+//! user of its pool (its attributes, password, status and groups are not touched).
 //! A client id that exists in another pool is an error. To start from the seed again, delete
 //! the database (or run with `--in-memory`).
 
+use crate::idp::admin_users::{admin_create_user, admin_set_user_password};
 use crate::idp::clients::create_client_with_id;
-use crate::idp::shapes::{CreateUserPoolClientRequest, CreateUserPoolRequest};
-use crate::idp::user_pools::create_pool_with_id;
+use crate::idp::groups::{admin_add_user_to_group, create_group};
+use crate::idp::shapes::{
+    AdminAddUserToGroupRequest, AdminCreateUserRequest, AdminSetUserPasswordRequest,
+    CreateGroupRequest, CreateUserPoolClientRequest, CreateUserPoolRequest,
+};
+use crate::idp::user_pools::{create_pool_with_id, load_pool};
+use crate::idp::users::resolve_user;
 use crate::protocol::aws_json::Ctx;
 use crate::protocol::model::IDP;
 use crate::protocol::validate::{Invalid, validate_input};
@@ -77,8 +105,19 @@ pub struct SeedPool {
     pub id: String,
     pub request: CreateUserPoolRequest,
     pub clients: Vec<SeedClient>,
-    /// Raw user entries, for the users seeding to interpret.
-    pub users: Vec<Value>,
+    /// The pool's `Groups` and, after them, groups only users name.
+    pub groups: Vec<CreateGroupRequest>,
+    pub users: Vec<SeedUser>,
+}
+
+/// One user of a pool: an AdminCreateUser request (MessageAction SUPPRESS, with the temporary
+/// or permanent password as TemporaryPassword), whether that password is permanent, and the
+/// groups to join.
+#[derive(Debug, Clone)]
+pub struct SeedUser {
+    pub request: AdminCreateUserRequest,
+    pub permanent: bool,
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +226,7 @@ pub fn parse(text: &str) -> Result<Vec<SeedPool>, SeedError> {
         }
         let clients = take_array(&mut obj, "Clients", &what)?;
         let users = take_array(&mut obj, "Users", &what)?;
+        let groups = take_array(&mut obj, "Groups", &what)?;
         let request: CreateUserPoolRequest =
             model_request("CreateUserPool", Value::Object(obj), &what)?;
         let mut seed_clients: Vec<SeedClient> = Vec::new();
@@ -215,25 +255,199 @@ pub fn parse(text: &str) -> Result<Vec<SeedPool>, SeedError> {
                 model_request("CreateUserPoolClient", Value::Object(cobj), &cwhat)?;
             seed_clients.push(SeedClient { client_id, request });
         }
+        let mut seed_groups = parse_groups(&id, groups, &what)?;
+        let seed_users = parse_users(&id, users, &what)?;
+        for name in seed_users.iter().flat_map(|u| u.groups.iter()) {
+            if !seed_groups.iter().any(|g| &g.group_name == name) {
+                seed_groups.push(CreateGroupRequest {
+                    group_name: name.clone(),
+                    user_pool_id: id.clone(),
+                    ..Default::default()
+                });
+            }
+        }
         out.push(SeedPool {
             id,
             request,
             clients: seed_clients,
-            users,
+            groups: seed_groups,
+            users: seed_users,
         });
     }
     Ok(out)
 }
 
+fn parse_groups(
+    pool_id: &str,
+    entries: Vec<Value>,
+    what: &str,
+) -> Result<Vec<CreateGroupRequest>, SeedError> {
+    let mut out: Vec<CreateGroupRequest> = Vec::new();
+    for (k, entry) in entries.into_iter().enumerate() {
+        let Value::Object(mut gobj) = entry else {
+            return Err(SeedError(format!("{what}: Groups[{k}] must be an object")));
+        };
+        gobj.insert("UserPoolId".into(), Value::String(pool_id.to_string()));
+        let request: CreateGroupRequest = model_request(
+            "CreateGroup",
+            Value::Object(gobj),
+            &format!("{what}, Groups[{k}]"),
+        )?;
+        if out.iter().any(|g| g.group_name == request.group_name) {
+            return Err(SeedError(format!(
+                "{what}, group {}: GroupName is listed twice",
+                request.group_name
+            )));
+        }
+        out.push(request);
+    }
+    Ok(out)
+}
+
+fn parse_users(pool_id: &str, entries: Vec<Value>, what: &str) -> Result<Vec<SeedUser>, SeedError> {
+    let mut out: Vec<SeedUser> = Vec::new();
+    for (k, entry) in entries.into_iter().enumerate() {
+        let Value::Object(mut uobj) = entry else {
+            return Err(SeedError(format!("{what}: Users[{k}] must be an object")));
+        };
+        let username = take_string(&mut uobj, "Username", &format!("{what}, Users[{k}]"))?;
+        let uwhat = format!("{what}, user {username}");
+        if out.iter().any(|u| u.request.username == username) {
+            return Err(SeedError(format!("{uwhat}: Username is listed twice")));
+        }
+        let (password, permanent) = match (
+            uobj.remove("Password"),
+            uobj.remove("TemporaryPassword"),
+        ) {
+            (Some(p), None) => (p, true),
+            (None, Some(p)) => (p, false),
+            _ => {
+                return Err(SeedError(format!(
+                    "{uwhat}: give exactly one of Password (permanent, CONFIRMED) or TemporaryPassword (FORCE_CHANGE_PASSWORD)"
+                )));
+            }
+        };
+        let groups = take_array(&mut uobj, "Groups", &uwhat)?
+            .into_iter()
+            .map(|g| match g {
+                Value::String(name) => Ok(name),
+                _ => Err(SeedError(format!("{uwhat}: Groups must list group names"))),
+            })
+            .collect::<Result<Vec<String>, SeedError>>()?;
+        let mut request = Map::new();
+        request.insert("UserPoolId".into(), Value::String(pool_id.to_string()));
+        request.insert("Username".into(), Value::String(username.clone()));
+        request.insert("TemporaryPassword".into(), password.clone());
+        request.insert("MessageAction".into(), Value::String("SUPPRESS".into()));
+        if let Some(attrs) = uobj.remove("Attributes") {
+            request.insert("UserAttributes".into(), attrs);
+        }
+        if let Some(key) = uobj.keys().next() {
+            return Err(SeedError(format!(
+                "{uwhat}: unknown member {key} (expected Username, Attributes, Password or TemporaryPassword, Groups)"
+            )));
+        }
+        if permanent {
+            // The permanent password is validated as AdminSetUserPassword's Password.
+            let mut set = Map::new();
+            set.insert("UserPoolId".into(), Value::String(pool_id.to_string()));
+            set.insert("Username".into(), Value::String(username.clone()));
+            set.insert("Password".into(), password);
+            model_request::<AdminSetUserPasswordRequest>(
+                "AdminSetUserPassword",
+                Value::Object(set),
+                &uwhat,
+            )?;
+        }
+        for name in &groups {
+            model_request::<CreateGroupRequest>(
+                "CreateGroup",
+                serde_json::json!({"UserPoolId": pool_id, "GroupName": name}),
+                &uwhat,
+            )?;
+        }
+        let request: AdminCreateUserRequest =
+            model_request("AdminCreateUser", Value::Object(request), &uwhat)?;
+        out.push(SeedUser {
+            request,
+            permanent,
+            groups,
+        });
+    }
+    Ok(out)
+}
+
+/// Creates the groups and users of `pool` that are missing, through the API's handlers so
+/// that every rule (schema, password policy, aliases) is the API's.
+async fn apply_groups_and_users(ctx: &Ctx, pool: &SeedPool, what: &str) -> Result<(), SeedError> {
+    for group in &pool.groups {
+        let gwhat = format!("{what}, group {}", group.group_name);
+        let exists = ctx
+            .store
+            .get_group::<Value>(&pool.id, &group.group_name)
+            .await
+            .map_err(|e| SeedError(format!("{gwhat}: storage: {e}")))?
+            .is_some();
+        if !exists {
+            create_group(ctx.clone(), group.clone())
+                .await
+                .map_err(|e| SeedError(format!("{gwhat}: {e}")))?;
+        }
+    }
+    if pool.users.is_empty() {
+        return Ok(());
+    }
+    let stored_pool = load_pool(ctx, &pool.id)
+        .await
+        .map_err(|e| SeedError(format!("{what}: {e}")))?;
+    for user in &pool.users {
+        let username = &user.request.username;
+        let uwhat = format!("{what}, user {username}");
+        let existing = resolve_user(ctx, &stored_pool, username)
+            .await
+            .map_err(|e| SeedError(format!("{uwhat}: {e}")))?;
+        if existing.is_some() {
+            continue;
+        }
+        let created = admin_create_user(ctx.clone(), user.request.clone())
+            .await
+            .map_err(|e| SeedError(format!("{uwhat}: {e}")))?;
+        // The stored name (a generated UUID when the pool signs in by email or phone).
+        let stored_name = created
+            .user
+            .and_then(|u| u.username)
+            .unwrap_or_else(|| username.clone());
+        if user.permanent {
+            admin_set_user_password(
+                ctx.clone(),
+                AdminSetUserPasswordRequest {
+                    user_pool_id: pool.id.clone(),
+                    username: stored_name.clone(),
+                    password: user.request.temporary_password.clone().unwrap_or_default(),
+                    permanent: Some(true),
+                },
+            )
+            .await
+            .map_err(|e| SeedError(format!("{uwhat}: {e}")))?;
+        }
+        for group in &user.groups {
+            admin_add_user_to_group(
+                ctx.clone(),
+                AdminAddUserToGroupRequest {
+                    user_pool_id: pool.id.clone(),
+                    username: stored_name.clone(),
+                    group_name: group.clone(),
+                },
+            )
+            .await
+            .map_err(|e| SeedError(format!("{uwhat}, group {group}: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
 /// Creates what is missing of `pools` (see the module documentation).
 pub async fn apply(state: &AppState, pools: &[SeedPool]) -> Result<(), SeedError> {
-    // Refuse users before writing anything, so a failed start leaves no half-seeded pool.
-    if let Some(p) = pools.iter().find(|p| !p.users.is_empty()) {
-        return Err(SeedError(format!(
-            "pool {}: Users cannot be seeded by this build of cognito-emu yet; remove the Users entries (or create the users with the API after start-up)",
-            p.id
-        )));
-    }
     let ctx = Ctx::internal(state.clone());
     for pool in pools {
         let what = format!("pool {}", pool.id);
@@ -268,6 +482,7 @@ pub async fn apply(state: &AppState, pools: &[SeedPool]) -> Result<(), SeedError
                 }
             }
         }
+        apply_groups_and_users(&ctx, pool, &what).await?;
     }
     Ok(())
 }
@@ -368,18 +583,177 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn users_are_refused_until_supported() {
+    async fn the_example_seeds_users_and_groups() {
+        use crate::idp::shapes::{AdminGetUserRequest, AdminListGroupsForUserRequest};
         let state = state().await;
-        let pools = parse(
+        apply(&state, &parse(EXAMPLE).unwrap()).await.unwrap();
+        let ctx = Ctx::internal(state.clone());
+        let get = |name: &str| {
+            crate::idp::admin_users::admin_get_user(
+                ctx.clone(),
+                AdminGetUserRequest {
+                    user_pool_id: "us-east-1_Example01".into(),
+                    username: name.into(),
+                },
+            )
+        };
+        let alice = get("alice@example.com").await.unwrap();
+        assert_eq!(alice.user_status.as_deref(), Some("CONFIRMED"));
+        let attrs = alice.user_attributes.unwrap();
+        let attr = |n: &str| {
+            attrs
+                .iter()
+                .find(|a| a.name == n)
+                .and_then(|a| a.value.clone())
+        };
+        assert_eq!(attr("email_verified").as_deref(), Some("true"));
+        assert_eq!(attr("custom:tenant").as_deref(), Some("acme"));
+        let bob = get("bob@example.com").await.unwrap();
+        assert_eq!(bob.user_status.as_deref(), Some("FORCE_CHANGE_PASSWORD"));
+        let groups = crate::idp::groups::admin_list_groups_for_user(
+            ctx.clone(),
+            AdminListGroupsForUserRequest {
+                user_pool_id: "us-east-1_Example01".into(),
+                username: "alice@example.com".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .groups
+        .unwrap();
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].group_name.as_deref(), Some("admins"));
+        assert_eq!(groups[0].precedence, Some(1));
+        // No message was sent.
+        assert!(
+            ctx.store
+                .list_messages(&Default::default(), false, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn seeded_users_can_sign_in_with_their_password() {
+        use crate::idp::shapes::AdminInitiateAuthRequest;
+        let state = state().await;
+        apply(&state, &parse(EXAMPLE).unwrap()).await.unwrap();
+        let ctx = Ctx::internal(state);
+        let server = load_client(&ctx, "exampleserverclient0000000")
+            .await
+            .unwrap()
+            .1;
+        let hash = crate::crypto::secret_hash::secret_hash(
+            server.client_secret.as_deref().unwrap(),
+            "alice@example.com",
+            "exampleserverclient0000000",
+        );
+        let out = crate::idp::auth::admin_initiate_auth(
+            ctx.clone(),
+            AdminInitiateAuthRequest {
+                user_pool_id: "us-east-1_Example01".into(),
+                client_id: "exampleserverclient0000000".into(),
+                auth_flow: "ADMIN_USER_PASSWORD_AUTH".into(),
+                auth_parameters: Some(
+                    [
+                        ("USERNAME".to_string(), "alice@example.com".to_string()),
+                        ("PASSWORD".to_string(), "Passw0rd!".to_string()),
+                        ("SECRET_HASH".to_string(), hash),
+                    ]
+                    .into(),
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(out.authentication_result.unwrap().id_token.is_some());
+    }
+
+    #[tokio::test]
+    async fn seeding_users_twice_leaves_existing_users_alone() {
+        use crate::idp::shapes::{AdminGetUserRequest, AdminUpdateUserAttributesRequest};
+        let state = state().await;
+        let pools = parse(EXAMPLE).unwrap();
+        apply(&state, &pools).await.unwrap();
+        let ctx = Ctx::internal(state.clone());
+        crate::idp::admin_users::admin_update_user_attributes(
+            ctx.clone(),
+            AdminUpdateUserAttributesRequest {
+                user_pool_id: "us-east-1_Example01".into(),
+                username: "alice@example.com".into(),
+                user_attributes: vec![crate::idp::shapes::AttributeType {
+                    name: "custom:tenant".into(),
+                    value: Some("globex".into()),
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        apply(&state, &pools).await.unwrap();
+        let alice = crate::idp::admin_users::admin_get_user(
+            ctx.clone(),
+            AdminGetUserRequest {
+                user_pool_id: "us-east-1_Example01".into(),
+                username: "alice@example.com".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            alice
+                .user_attributes
+                .unwrap()
+                .iter()
+                .any(|a| a.name == "custom:tenant" && a.value.as_deref() == Some("globex"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_user_breaking_the_pool_rules_stops_seeding() {
+        let state = state().await;
+        let weak = parse(
             r#"{"UserPools": [{"Id": "us-east-1_Users0001", "PoolName": "u",
-                "Users": [{"Username": "alice"}]}]}"#,
+                "Users": [{"Username": "alice", "Password": "short"}]}]}"#,
         )
         .unwrap();
-        let err = apply(&state, &pools).await.unwrap_err();
-        assert!(err.0.contains("Users cannot be seeded"), "{err}");
-        // Nothing was written.
+        let err = apply(&state, &weak).await.unwrap_err();
+        assert!(
+            err.0.contains("user alice") && err.0.contains("Password"),
+            "{err}"
+        );
+        let unknown_attribute = parse(
+            r#"{"UserPools": [{"Id": "us-east-1_Users0002", "PoolName": "u",
+                "Users": [{"Username": "alice", "Password": "Passw0rd!",
+                           "Attributes": [{"Name": "custom:nope", "Value": "x"}]}]}]}"#,
+        )
+        .unwrap();
+        let err = apply(&state, &unknown_attribute).await.unwrap_err();
+        assert!(
+            err.0.contains("user alice") && err.0.contains("custom:nope"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn groups_only_users_name_are_created() {
+        let state = state().await;
+        let pools = parse(
+            r#"{"UserPools": [{"Id": "us-east-1_Users0003", "PoolName": "u",
+                "Users": [{"Username": "alice", "TemporaryPassword": "Passw0rd!", "Groups": ["staff"]}]}]}"#,
+        )
+        .unwrap();
+        apply(&state, &pools).await.unwrap();
         let ctx = Ctx::internal(state);
-        assert!(load_pool(&ctx, "us-east-1_Users0001").await.is_err());
+        let group: Option<Value> = ctx
+            .store
+            .get_group("us-east-1_Users0003", "staff")
+            .await
+            .unwrap();
+        assert!(group.is_some());
     }
 
     #[test]
@@ -412,6 +786,29 @@ mod tests {
             (
                 r#"{"UserPools": [{"Id": "us-east-1_A1", "PoolName": "x"}, {"Id": "us-east-1_A1", "PoolName": "y"}]}"#,
                 "listed twice",
+            ),
+            (
+                r#"{"UserPools": [{"Id": "us-east-1_A1", "PoolName": "x", "Users": [{"Username": "a"}]}]}"#,
+                "exactly one of Password",
+            ),
+            (
+                r#"{"UserPools": [{"Id": "us-east-1_A1", "PoolName": "x", "Users": [
+                    {"Username": "a", "Password": "Passw0rd!", "TemporaryPassword": "Passw0rd!"}]}]}"#,
+                "exactly one of Password",
+            ),
+            (
+                r#"{"UserPools": [{"Id": "us-east-1_A1", "PoolName": "x", "Users": [
+                    {"Username": "a", "Password": "Passw0rd!", "Email": "a@b.c"}]}]}"#,
+                "unknown member Email",
+            ),
+            (
+                r#"{"UserPools": [{"Id": "us-east-1_A1", "PoolName": "x", "Users": [
+                    {"Username": "a", "Password": "Passw0rd!"}, {"Username": "a", "Password": "Passw0rd!"}]}]}"#,
+                "listed twice",
+            ),
+            (
+                r#"{"UserPools": [{"Id": "us-east-1_A1", "PoolName": "x", "Groups": [{"Description": "d"}]}]}"#,
+                "groupName",
             ),
         ];
         for (text, expected) in cases {
