@@ -22,7 +22,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, Method};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use config::Config;
 use state::AppState;
@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(protocol::aws_json::handle))
         .route("/health", get(health))
+        .route("/_bench/constant", post(bench_constant))
         .merge(mail::routes::router())
         .merge(oauth::router())
         .route(
@@ -87,6 +88,29 @@ pub fn router(state: AppState) -> Router {
 
 async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Dev route for the benchmark's HTTP floor: `POST /_bench/constant?size=N` answers a fixed
+/// JSON body of exactly N bytes (16..=65536, default 512) without touching the store, so the
+/// bench can compare an API call with the cost of the HTTP path alone.
+async fn bench_constant(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let size = q
+        .get("size")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(512)
+        .clamp(16, 65536);
+    // {"pad":"xxx..."} is 10 bytes plus the padding.
+    let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(size - 10));
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/x-amz-json-1.1",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// One log line per request: method, path, target, status, latency.
@@ -203,4 +227,22 @@ pub async fn start(config: Config) -> Result<Running, Box<dyn std::error::Error 
         stop: Some(tx),
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bench_constant_answers_exactly_the_requested_size() {
+        for (asked, got) in [("700", 700), ("3", 16), ("x", 512)] {
+            let q = std::collections::HashMap::from([("size".to_string(), asked.to_string())]);
+            let resp = bench_constant(axum::extract::Query(q)).await;
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            assert_eq!(body.len(), got);
+            assert!(serde_json::from_slice::<serde_json::Value>(&body).is_ok());
+        }
+    }
 }

@@ -1,0 +1,93 @@
+//! The arithmetic floor of the crypto-bound phases, measured with the emulator's own
+//! functions on one core: an RS256 signature with the emulator's key type, the SRP
+//! verifier (what checking a plain password costs), and the server's two SRP steps.
+
+use cognito_emu::crypto::{keys, srp};
+use jsonwebtoken::{Algorithm, Header};
+use num_bigint::BigUint;
+use rand::Rng;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Median microseconds of `f` over repeated runs within `budget` (at least 5 runs).
+fn median_us(budget: Duration, mut f: impl FnMut()) -> f64 {
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while samples.len() < 5 || (start.elapsed() < budget && samples.len() < 10_000) {
+        let t = Instant::now();
+        f();
+        samples.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn random_biguint(bytes: usize) -> BigUint {
+    let mut b = vec![0u8; bytes];
+    rand::rng().fill(&mut b[..]);
+    BigUint::from_bytes_be(&b)
+}
+
+pub fn run(budget: Duration) -> Result<Value, String> {
+    let generated = keys::generate().map_err(|e| e.to_string())?;
+    let key = keys::SigningKey::from_stored(&generated.kid, &generated.private_pkcs1_der)
+        .map_err(|e| e.to_string())?;
+    // Claims of the size of a Cognito access token.
+    let claims = json!({
+        "sub": "5f1e3c2a-1b2c-4d5e-8f90-0123456789ab",
+        "iss": "http://127.0.0.1:9229/us-east-1_AbCdEfGhI",
+        "client_id": "1example23456789abcdefghij",
+        "origin_jti": "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+        "event_id": "1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809",
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": 1_700_000_000,
+        "exp": 1_700_003_600,
+        "iat": 1_700_000_000,
+        "jti": "9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0",
+        "username": "bench-user",
+    });
+    let mut header = Header::new(Algorithm::RS256);
+    header.typ = None;
+    header.kid = Some(key.kid.clone());
+    let mut sign_err = None;
+    let rs256 = median_us(budget, || {
+        if let Err(e) = jsonwebtoken::encode(&header, &claims, &key.encoding) {
+            sign_err = Some(e.to_string());
+        }
+    });
+    if let Some(e) = sign_err {
+        return Err(format!("RS256 signing failed: {e}"));
+    }
+
+    let salt = random_biguint(16);
+    let verifier = median_us(budget, || {
+        let _ = srp::verifier("AbCdEfGhI", "bench-user", "Bench-Passw0rd!", &salt);
+    });
+    let v = srp::verifier("AbCdEfGhI", "bench-user", "Bench-Passw0rd!", &salt);
+    // The server's secret b is 256 bits, as the emulator draws it.
+    let challenge = median_us(budget, || {
+        let _ = srp::server_challenge(&v, random_biguint(32));
+    });
+    let a_pub = srp::client::public_a(&random_biguint(32));
+    let ch = srp::server_challenge(&v, random_biguint(32));
+    let server_key = median_us(budget, || {
+        let _ = srp::server_key(&a_pub, &ch.b_pub, &ch.b, &v);
+    });
+    let round = |x: f64| (x * 10.0).round() / 10.0;
+    let password_auth = verifier + 2.0 * rs256;
+    let srp_auth = challenge + server_key + 2.0 * rs256;
+    let refresh = 2.0 * rs256;
+    Ok(json!({
+        "rs256_sign_us": round(rs256),
+        "srp_verifier_us": round(verifier),
+        "srp_server_challenge_us": round(challenge),
+        "srp_server_key_us": round(server_key),
+        // The arithmetic one operation of each crypto-bound phase cannot avoid.
+        "arith_us": {
+            "InitiateAuth USER_PASSWORD_AUTH": round(password_auth),
+            "USER_SRP_AUTH handshake": round(srp_auth),
+            "InitiateAuth REFRESH_TOKEN_AUTH": round(refresh),
+        },
+    }))
+}
