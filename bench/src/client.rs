@@ -21,7 +21,9 @@ impl Target {
             .strip_prefix("http://")
             .ok_or_else(|| format!("target must be http://host:port, got {url}"))?;
         let authority = rest.trim_end_matches('/').to_string();
-        let host = authority.rsplit_once(':').map_or(authority.as_str(), |(h, _)| h);
+        let host = authority
+            .rsplit_once(':')
+            .map_or(authority.as_str(), |(h, _)| h);
         if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
             return Err(format!("target host must be loopback, got {host}"));
         }
@@ -61,8 +63,14 @@ impl Answer {
             .and_then(Value::as_str)
             .map(str::to_string)
             .unwrap_or_else(|| {
-                String::from_utf8_lossy(&self.body[..self.body.len().min(160)]).into_owned()
+                if v.is_null() {
+                    // HTML or text: the server has no such route (moto answers 500 with a page).
+                    "no such route (non-JSON answer)".into()
+                } else {
+                    v.to_string().chars().take(160).collect()
+                }
             });
+        let msg = msg.split_whitespace().collect::<Vec<_>>().join(" ");
         format!("{} {kind}: {msg}", self.status)
     }
 }
@@ -99,40 +107,58 @@ impl Conn {
     }
 
     /// Sends one request; a transport failure drops the connection (the next call reconnects).
+    /// A request the connection never sent (the server had closed it, as HTTP/1.0 servers do
+    /// after every answer) is retried once on a new connection.
     pub async fn send(
         &mut self,
         path: &str,
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<Answer, String> {
-        let authority = self.target.authority.clone();
-        let sender = self.connect().await?;
-        sender.ready().await.map_err(|e| format!("ready: {e}"))?;
         let mut req = Request::builder()
             .method(Method::POST)
             .uri(path)
-            .header("host", authority);
+            .header("host", self.target.authority.as_str());
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let req = req
+        let mut req = req
             .body(Full::new(body))
             .map_err(|e| format!("request: {e}"))?;
-        let result = async {
-            let resp = sender
-                .send_request(req)
-                .await
-                .map_err(|e| format!("send: {e}"))?;
-            let status = resp.status().as_u16();
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| format!("body: {e}"))?
-                .to_bytes();
-            Ok(Answer { status, body })
-        }
-        .await;
+        let mut retried = false;
+        let result = loop {
+            let sender = self.connect().await?;
+            if sender.ready().await.is_err() {
+                self.sender = None;
+                if retried {
+                    break Err("connection closed".to_string());
+                }
+                retried = true;
+                continue;
+            }
+            match sender.try_send_request(req).await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    break resp
+                        .into_body()
+                        .collect()
+                        .await
+                        .map(|b| Answer {
+                            status,
+                            body: b.to_bytes(),
+                        })
+                        .map_err(|e| format!("body: {e}"));
+                }
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) if !retried => {
+                        self.sender = None;
+                        retried = true;
+                        req = unsent;
+                    }
+                    _ => break Err(format!("send: {}", e.error())),
+                },
+            }
+        };
         if result.is_err() {
             self.sender = None;
         }
@@ -184,9 +210,7 @@ mod tests {
     fn describe_names_the_error_type() {
         let a = Answer {
             status: 400,
-            body: Bytes::from_static(
-                br#"{"__type":"NotImplementedException","message":"nope"}"#,
-            ),
+            body: Bytes::from_static(br#"{"__type":"NotImplementedException","message":"nope"}"#),
         };
         assert_eq!(a.describe(), "400 NotImplementedException: nope");
     }

@@ -24,7 +24,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 #[derive(Parser, Debug)]
-#[command(name = "bench", about = "Benchmark a Cognito-compatible endpoint on loopback")]
+#[command(
+    name = "bench",
+    about = "Benchmark a Cognito-compatible endpoint on loopback"
+)]
 struct Args {
     /// Endpoint to measure (loopback only).
     #[arg(long)]
@@ -189,7 +192,10 @@ async fn run(args: Args) -> Result<(), String> {
     let mut server = None;
     if let Some(cmd) = &args.spawn {
         // Something already answering there would be measured instead of the spawned server.
-        if tokio::net::TcpStream::connect(&target.authority).await.is_ok() {
+        if tokio::net::TcpStream::connect(&target.authority)
+            .await
+            .is_ok()
+        {
             return Err(format!("{} is already in use", target.authority));
         }
         let started = Instant::now();
@@ -202,7 +208,11 @@ async fn run(args: Args) -> Result<(), String> {
                 return Err(e);
             }
         };
-        eprintln!("[{}] started in {:.1} ms", args.label, t.as_secs_f64() * 1e3);
+        eprintln!(
+            "[{}] started in {:.1} ms",
+            args.label,
+            t.as_secs_f64() * 1e3
+        );
         result["startup"]["empty_ms"] = json!(round(t.as_secs_f64() * 1e3, 2));
         tokio::time::sleep(Duration::from_millis(500)).await;
         if let Some(m) = procs::memory(s.pid) {
@@ -224,10 +234,11 @@ async fn run(args: Args) -> Result<(), String> {
 
     if let Some(s) = server {
         procs::stop(s);
-        if args.restart && outcome.is_ok() {
-            if let Some(cmd) = &args.spawn {
-                restart(&args, &target, cmd, &mut result).await?;
-            }
+        if args.restart
+            && outcome.is_ok()
+            && let Some(cmd) = &args.spawn
+        {
+            restart(&args, &target, cmd, &mut result).await?;
         }
     }
     result["load_end"] = json!(procs::loadavg());
@@ -243,7 +254,12 @@ async fn run(args: Args) -> Result<(), String> {
 }
 
 /// Start-up on the populated data, idle memory, and a check that the data survived.
-async fn restart(args: &Args, target: &Target, cmd: &str, result: &mut Value) -> Result<(), String> {
+async fn restart(
+    args: &Args,
+    target: &Target,
+    cmd: &str,
+    result: &mut Value,
+) -> Result<(), String> {
     let started = Instant::now();
     let mut s = procs::spawn(cmd, &args.server_log)?;
     let t = procs::wait_ready(target, &mut s, started, Duration::from_secs(120)).await;
@@ -257,9 +273,15 @@ async fn restart(args: &Args, target: &Target, cmd: &str, result: &mut Value) ->
             // Every acknowledged write must have survived the restart: spot-check one user.
             let mut conn = Conn::new(target);
             let pool = result["pool_id"].as_str().unwrap_or_default().to_string();
-            let user = result["check_user"].as_str().unwrap_or_default().to_string();
+            let user = result["check_user"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let survived = conn
-                .idp_ok("AdminGetUser", &json!({"UserPoolId": pool, "Username": user}))
+                .idp_ok(
+                    "AdminGetUser",
+                    &json!({"UserPoolId": pool, "Username": user}),
+                )
                 .await;
             result["startup"]["data_survived_restart"] = json!(survived.is_ok());
             procs::stop(s);
@@ -275,10 +297,11 @@ async fn restart(args: &Args, target: &Target, cmd: &str, result: &mut Value) ->
 
 fn wants(args: &Args, op: Op) -> bool {
     args.phases.is_empty()
-        || args
-            .phases
-            .iter()
-            .any(|p| op.name().to_ascii_lowercase().contains(&p.to_ascii_lowercase()))
+        || args.phases.iter().any(|p| {
+            op.name()
+                .to_ascii_lowercase()
+                .contains(&p.to_ascii_lowercase())
+        })
 }
 
 fn workers(target: &Target, n: usize) -> Vec<Worker> {
@@ -377,6 +400,12 @@ async fn measure(
         }
     }
     result["scale"] = json!(scale);
+    // Users the pool holds now (sign-in users, created by the phases, preloaded).
+    result["startup"]["populated_users"] = json!(
+        scenario::SIGN_IN_USERS as u64
+            + fx.seq.load(Ordering::Relaxed)
+            + fx.preloaded.load(Ordering::Relaxed)
+    );
     Ok(())
 }
 

@@ -6,6 +6,9 @@ use std::fmt::Write;
 
 const EMU: &str = "cognito-emu";
 
+/// One row of the start-up and memory table: the cell for a result.
+type Row = dyn Fn(&Value) -> String;
+
 fn f(v: &Value) -> Option<f64> {
     v.as_f64()
 }
@@ -15,7 +18,7 @@ fn thousands(x: f64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -73,7 +76,12 @@ fn cell(label: &str, p: Option<&Value>, with_rate: bool) -> String {
             p["reason"].as_str().unwrap_or("").replace('|', "/")
         ),
         _ => {
-            let reason: String = p["reason"].as_str().unwrap_or("").chars().take(70).collect();
+            let reason: String = p["reason"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(70)
+                .collect();
             format!("**failed**: {}", reason.replace('|', "/"))
         }
     }
@@ -124,6 +132,13 @@ pub fn markdown(results: &[Value]) -> String {
             s["max_ops"],
             r["load_end"].as_str().unwrap_or("?"),
         );
+        if let Some(e) = r["error"].as_str() {
+            let _ = writeln!(
+                out,
+                "  - **the run stopped early**: {}",
+                e.replace('|', "/")
+            );
+        }
     }
     let concurrencies: Vec<u64> = first["settings"]["concurrency"]
         .as_array()
@@ -139,7 +154,13 @@ pub fn markdown(results: &[Value]) -> String {
         for &c in &concurrencies {
             let cells: Vec<String> = results
                 .iter()
-                .map(|r| cell(r["label"].as_str().unwrap_or(""), phase(r, op.name(), c), true))
+                .map(|r| {
+                    cell(
+                        r["label"].as_str().unwrap_or(""),
+                        phase(r, op.name(), c),
+                        true,
+                    )
+                })
                 .collect();
             let _ = writeln!(out, "| {} | {c} | {} |", op.name(), cells.join(" | "));
         }
@@ -147,7 +168,7 @@ pub fn markdown(results: &[Value]) -> String {
 
     let _ = writeln!(out, "\n### Start-up and memory\n");
     header(&mut out, &["Measure"], results);
-    let rows: [(&str, &dyn Fn(&Value) -> String); 6] = [
+    let rows: [(&str, &Row); 7] = [
         ("Start-up to first answer, empty", &|r| {
             f(&r["startup"]["empty_ms"]).map_or("–".into(), |x| format!("{} ms", ms(x)))
         }),
@@ -160,6 +181,14 @@ pub fn markdown(results: &[Value]) -> String {
                 )
             })
         }),
+        (
+            "Data intact after restart",
+            &|r| match r["startup"]["data_survived_restart"].as_bool() {
+                Some(true) => "yes".into(),
+                Some(false) => "**no**".into(),
+                None => "– (in memory or not restarted)".into(),
+            },
+        ),
         ("RSS idle (empty)", &|r| mib(&r["memory"]["idle_kib"])),
         ("RSS after the phases", &|r| {
             mib(&r["memory"]["after_load_kib"])
@@ -252,9 +281,7 @@ pub fn markdown(results: &[Value]) -> String {
             }
             let cells: Vec<String> = results
                 .iter()
-                .map(|r| {
-                    scale_of(r, size).map_or("–".into(), |s| mib(&s["rss_kib"]))
-                })
+                .map(|r| scale_of(r, size).map_or("–".into(), |s| mib(&s["rss_kib"])))
                 .collect();
             let _ = writeln!(
                 out,
