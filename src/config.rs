@@ -88,6 +88,12 @@ pub struct Config {
     /// (deterministic tests). Off by default.
     #[arg(long, global = true, env = "COGNITO_EMU_FIXED_CODE")]
     pub fixed_code: Option<String>,
+
+    /// Append one JSON line per AWS JSON response (service, action, HTTP status, body) to this
+    /// file, for checking responses against the service model (compat/). Off by default; the
+    /// lines hold tokens, so use it only in tests.
+    #[arg(long, global = true, env = "COGNITO_EMU_RECORD_RESPONSES")]
+    pub record_responses: Option<PathBuf>,
 }
 
 impl Config {
@@ -106,6 +112,7 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             smtp_url: None,
             fixed_code: None,
+            record_responses: None,
         }
     }
 

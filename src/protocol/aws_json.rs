@@ -136,7 +136,20 @@ pub fn base_url(app: &AppState, headers: &HeaderMap) -> String {
 pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let mut close = false;
-    let result = run(app, &headers, body, request_id.clone(), &mut close).await;
+    let mut named = None;
+    let record_to = app.config.record_responses.clone();
+    let result = run(
+        app,
+        &headers,
+        body,
+        request_id.clone(),
+        &mut close,
+        &mut named,
+    )
+    .await;
+    if let Some(path) = record_to {
+        record_response(&path, named, &result);
+    }
     let mut resp = match result {
         Ok(bytes) => {
             let mut r = Bytes::from(bytes).into_response();
@@ -157,12 +170,59 @@ pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body)
     resp
 }
 
+/// Serializes appends from concurrent requests so lines never interleave.
+static RECORD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// One JSON line: `{"service", "action", "status", "body"}`. `service` is the botocore name
+/// (`cognito-idp`, `cognito-identity`) or null when the target named no service; the body is
+/// the JSON sent. Failures to write are logged, never returned: recording must not change
+/// what the client sees.
+fn record_response(
+    path: &std::path::Path,
+    named: Option<(&'static str, String)>,
+    result: &ApiResult<Vec<u8>>,
+) {
+    use std::io::Write;
+    let (service, action) = match named {
+        Some((s, a)) => (Some(s), Some(a)),
+        None => (None, None),
+    };
+    let (status, body) = match result {
+        Ok(bytes) => (
+            200,
+            serde_json::from_slice::<Value>(bytes).unwrap_or(Value::Null),
+        ),
+        Err(e) => (
+            e.status().as_u16(),
+            serde_json::json!({"__type": e.kind.name(), "message": e.message}),
+        ),
+    };
+    let mut line = serde_json::json!({
+        "service": service,
+        "action": action,
+        "status": status,
+        "body": body,
+    })
+    .to_string();
+    line.push('\n');
+    let _guard = RECORD_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        tracing::warn!(path = %path.display(), error = %e, "cannot record a response");
+    }
+}
+
 async fn run(
     app: AppState,
     headers: &HeaderMap,
     body: Body,
     request_id: String,
     close: &mut bool,
+    named: &mut Option<(&'static str, String)>,
 ) -> ApiResult<Vec<u8>> {
     let target = headers
         .get("x-amz-target")
@@ -177,6 +237,13 @@ async fn run(
             ),
         ));
     };
+    *named = Some((
+        match service {
+            Service::Idp => "cognito-idp",
+            Service::Identity => "cognito-identity",
+        },
+        action.to_string(),
+    ));
     let Some(op) = model.operation(action) else {
         return Err(ApiError::new(
             ErrorKind::UnknownOperationException,
@@ -250,5 +317,40 @@ mod tests {
         );
         assert_eq!(signed_region(&h).as_deref(), Some("eu-west-2"));
         assert_eq!(signed_region(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn recorder_appends_one_line_per_response() {
+        let path =
+            std::env::temp_dir().join(format!("cognito-emu-rec-{}.jsonl", uuid::Uuid::new_v4()));
+        record_response(
+            &path,
+            Some(("cognito-idp", "ListUserPools".into())),
+            &Ok(br#"{"UserPools":[]}"#.to_vec()),
+        );
+        record_response(
+            &path,
+            Some(("cognito-identity", "GetId".into())),
+            &Err(ApiError::not_authorized("Invalid login token.")),
+        );
+        record_response(
+            &path,
+            None,
+            &Err(ApiError::new(ErrorKind::UnknownOperationException, "x")),
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["service"], "cognito-idp");
+        assert_eq!(lines[0]["action"], "ListUserPools");
+        assert_eq!(lines[0]["status"], 200);
+        assert_eq!(lines[0]["body"]["UserPools"], serde_json::json!([]));
+        assert_eq!(lines[1]["status"], 400);
+        assert_eq!(lines[1]["body"]["__type"], "NotAuthorizedException");
+        assert_eq!(lines[2]["service"], Value::Null);
+        let _ = std::fs::remove_file(&path);
     }
 }
