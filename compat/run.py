@@ -258,6 +258,7 @@ def render(results, shape_summary, ops, models):
     lines += ["## Clients", ""]
     for c, name in clients:
         lines.append(f"- **{name}**: {versions()[c]}")
+    lines += [""] + [f"- {n}" for n in CATALOG.get("client_notes", [])]
     lines += ["", "## Notes", ""]
     lines += [f"{i}. {n}" for i, n in enumerate(notes, 1)] or ["None."]
     return "\n".join(lines) + "\n", counts, failing

@@ -3,9 +3,13 @@
 // (https://cognito-idp.<region>.amazonaws.com/<poolId>); the emulator's default issuer is its own
 // URL, so the user's choice is aws-jwt-verify's generic JwtRsaVerifier with the issuer and the
 // pool's JWKS URI, checking token_use and client_id as CognitoJwtVerifier would.
+// Its built-in JWKS fetcher speaks HTTPS only (ERR_INVALID_PROTOCOL for http://), so, as a user
+// of a plain-HTTP emulator must, the journey gives SimpleJwksCache a fetcher over global fetch.
 // Tokens come from a USER_PASSWORD_AUTH sign-in made with the JS SDK (not this column's client).
 // Usage: node jwt_verify.mjs <fixture-json> <results-file>
 import { JwtRsaVerifier } from "aws-jwt-verify";
+import { SimpleJwksCache } from "aws-jwt-verify/jwk";
+import { JwtInvalidSignatureError } from "aws-jwt-verify/error";
 import * as idpSdk from "@aws-sdk/client-cognito-identity-provider";
 import { Journey, check, unique } from "./common.mjs";
 
@@ -34,19 +38,22 @@ await j.step("sign_in", async () => {
   j.put("sign_in", "tokens", r.AuthenticationResult);
 }, ["tokens"]);
 
+const jwksCache = new SimpleJwksCache({
+  fetcher: { fetch: async (uri) => (await fetch(uri)).arrayBuffer() },
+});
 const idVerifier = JwtRsaVerifier.create({
   issuer, audience: CID, jwksUri,
   customJwtCheck: ({ payload }) => {
     if (payload.token_use !== "id") throw new Error(`token_use ${payload.token_use}`);
   },
-});
+}, { jwksCache });
 const accessVerifier = JwtRsaVerifier.create({
   issuer, audience: null, jwksUri,
   customJwtCheck: ({ payload }) => {
     if (payload.token_use !== "access") throw new Error(`token_use ${payload.token_use}`);
     if (payload.client_id !== CID) throw new Error(`client_id ${payload.client_id}`);
   },
-});
+}, { jwksCache });
 
 await j.step("j3.verify_id", async () => {
   const t = j.need("tokens");
@@ -72,7 +79,7 @@ await j.step("j3.reject_tampered", async () => {
   } catch (e) {
     err = e;
   }
-  check(err?.name === "JwtInvalidSignatureError", `tampered token: ${err ? err.name : "verified"}`);
+  check(err instanceof JwtInvalidSignatureError, `tampered token: ${err ? `${err.constructor.name}: ${err.message}` : "verified"}`);
   // An ID token is not accepted where an access token is expected.
   let wrongUse;
   try {
