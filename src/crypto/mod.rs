@@ -6,3 +6,4 @@ pub mod password;
 pub mod secret_hash;
 pub mod srp;
 pub mod sts;
+pub mod totp;

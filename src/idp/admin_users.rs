@@ -146,6 +146,7 @@ pub async fn admin_get_user(
 ) -> ApiResult<AdminGetUserResponse> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
     let user = users::require_user(&ctx, &pool, &input.username).await?;
+    let (mfa_options, mfa_list, preferred) = super::mfa::user_settings(&ctx, &user).await?;
     Ok(AdminGetUserResponse {
         username: user.username.clone(),
         user_attributes: Some(users::attribute_types(&user)),
@@ -153,7 +154,9 @@ pub async fn admin_get_user(
         user_last_modified_date: Some(user.modified),
         enabled: Some(user.enabled),
         user_status: Some(user.status.as_str().to_string()),
-        ..Default::default()
+        mfa_options,
+        user_mfa_setting_list: mfa_list,
+        preferred_mfa_setting: preferred,
     })
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Flows: USER_SRP_AUTH (a real SRP-6a handshake, state kept between the two calls),
 //! USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH, REFRESH_TOKEN(_AUTH).
-//! Challenges: PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED.
+//! Challenges: PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED; the MFA challenges that may follow
+//! a correct password are in `idp::mfa`.
 
 use super::shapes::*;
 use super::users::{PolicyWording, check_password_policy, check_secret_hash, resolve_user};
@@ -113,7 +114,7 @@ fn incorrect() -> ApiError {
     ApiError::not_authorized("Incorrect username or password.")
 }
 
-fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> ApiResult<&'a str> {
+pub(super) fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> ApiResult<&'a str> {
     params
         .get(name)
         .map(String::as_str)
@@ -253,7 +254,7 @@ async fn clear_failures(ctx: &Ctx, user: &User, failures: i64) -> ApiResult<()> 
     Ok(())
 }
 
-fn check_enabled(user: &User) -> ApiResult<()> {
+pub(super) fn check_enabled(user: &User) -> ApiResult<()> {
     if user.enabled {
         Ok(())
     } else {
@@ -311,7 +312,15 @@ async fn after_password(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Outcome
         )),
         UserStatus::ResetRequired => check_not_reset(&user).map(|_| Outcome::default()),
         UserStatus::ForceChangePassword => new_password_challenge(ctx, call, &user).await,
-        _ => sign_in_complete(ctx, call, &user).await,
+        _ => finish_sign_in(ctx, call, &user).await,
+    }
+}
+
+/// The password step is done: an MFA challenge when the user needs one, else tokens.
+async fn finish_sign_in(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
+    match super::mfa::challenge_after_password(ctx, call, user).await? {
+        Some(challenge) => Ok(challenge),
+        None => sign_in_complete(ctx, call, user).await,
     }
 }
 
@@ -336,7 +345,7 @@ pub async fn token_subject(ctx: &Ctx, user: &User) -> ApiResult<TokenSubject> {
     })
 }
 
-async fn sign_in_complete(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
+pub(super) async fn sign_in_complete(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
     let subject = token_subject(ctx, user).await?;
     let result = tokens::issue(
         ctx,
@@ -360,11 +369,11 @@ fn random_b64(len: usize) -> String {
 }
 
 /// A new challenge Session string (Cognito's are long opaque base64 strings).
-fn new_session() -> String {
+pub(super) fn new_session() -> String {
     format!("AYABe{}", random_b64(240))
 }
 
-async fn put_challenge(
+pub(super) async fn put_challenge(
     ctx: &Ctx,
     call: &Call,
     handle: &str,
@@ -390,12 +399,12 @@ async fn put_challenge(
     Ok(())
 }
 
-fn invalid_session() -> ApiError {
+pub(super) fn invalid_session() -> ApiError {
     ApiError::not_authorized("Invalid session for the user.")
 }
 
 /// The stored challenge a Session names, for this client and challenge, unexpired.
-async fn load_session(
+pub(super) async fn load_session(
     ctx: &Ctx,
     call: &Call,
     session: Option<&str>,
@@ -615,6 +624,9 @@ async fn respond(
     match challenge {
         "PASSWORD_VERIFIER" => password_verifier(ctx, call, username, responses).await,
         "NEW_PASSWORD_REQUIRED" => new_password(ctx, call, username, responses, session).await,
+        "SMS_MFA" | "EMAIL_OTP" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP" => {
+            super::mfa::respond(ctx, call, challenge, username, responses, session).await
+        }
         _ => Err(ApiError::invalid_parameter(format!(
             "{challenge} is not supported by cognito-emu yet."
         ))),
@@ -623,7 +635,7 @@ async fn respond(
 
 /// The stored user a challenge belongs to; `named` (the USERNAME the client answered with:
 /// USER_ID_FOR_SRP, or an alias of the same user) must designate them.
-async fn challenge_user(
+pub(super) async fn challenge_user(
     ctx: &Ctx,
     call: &Call,
     stored: &StoredChallenge,
@@ -751,7 +763,7 @@ async fn new_password(
         return Err(invalid_session());
     }
     ctx.store.delete_challenge(&hash).await?;
-    sign_in_complete(ctx, call, &user).await
+    finish_sign_in(ctx, call, &user).await
 }
 
 /// Checks SECRET_HASH for a refresh: Cognito computes it with the user's internal username

@@ -9,6 +9,7 @@ pub mod domains;
 pub mod forgot_password;
 pub mod groups;
 pub mod list_users;
+pub mod mfa;
 pub mod resource_servers;
 pub mod self_service;
 pub mod sign_out;
@@ -60,6 +61,12 @@ action_table! {
     GlobalSignOut => sign_out::global_sign_out,
     AdminUserGlobalSignOut => sign_out::admin_user_global_sign_out,
     RevokeToken => sign_out::revoke_token,
+    SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config,
+    GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config,
+    AssociateSoftwareToken => mfa::associate_software_token,
+    VerifySoftwareToken => mfa::verify_software_token,
+    SetUserMFAPreference => mfa::set_user_mfa_preference,
+    AdminSetUserMFAPreference => mfa::admin_set_user_mfa_preference,
     AdminDisableUser => admin_users::admin_disable_user,
     AdminEnableUser => admin_users::admin_enable_user,
     AdminResetUserPassword => admin_users::admin_reset_user_password,

@@ -34,10 +34,13 @@ async fn signed_in(ctx: &Ctx, token: &str) -> ApiResult<(AccessClaims, UserPoolT
 
 pub async fn get_user(ctx: Ctx, input: GetUserRequest) -> ApiResult<GetUserResponse> {
     let (_, _, user) = signed_in(&ctx, &input.access_token).await?;
+    let (mfa_options, mfa_list, preferred) = super::mfa::user_settings(&ctx, &user).await?;
     Ok(GetUserResponse {
         username: user.username.clone(),
         user_attributes: users::attribute_types(&user),
-        ..Default::default()
+        mfa_options,
+        user_mfa_setting_list: mfa_list,
+        preferred_mfa_setting: preferred,
     })
 }
 

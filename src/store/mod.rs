@@ -7,6 +7,7 @@ pub mod groups;
 pub mod identity;
 pub mod keys;
 pub mod mailbox;
+pub mod mfa;
 pub mod migrate;
 pub mod oauth;
 pub mod pools;

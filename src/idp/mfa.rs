@@ -1,0 +1,715 @@
+//! Multi-factor authentication: the pool's MFA configuration (SetUserPoolMfaConfig,
+//! GetUserPoolMfaConfig), software tokens (AssociateSoftwareToken, VerifySoftwareToken, real
+//! TOTP), users' factors (SetUserMFAPreference, AdminSetUserMFAPreference), and the sign-in
+//! challenges that follow a correct password: SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA,
+//! SELECT_MFA_TYPE and MFA_SETUP.
+//!
+//! `MfaConfiguration` (OFF / ON / OPTIONAL) lives in the pool document, so DescribeUserPool
+//! shows it; which factors the pool offers, and each user's factors, live in `store::mfa`.
+
+use super::auth::{self, Call, Outcome};
+use super::shapes::*;
+use crate::crypto::totp;
+use crate::mail::Medium;
+use crate::model::user::User;
+use crate::protocol::aws_json::Ctx;
+use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::store::sessions::StoredChallenge;
+use crate::tokens::refresh;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SMS_MFA: &str = "SMS_MFA";
+pub const SOFTWARE_TOKEN_MFA: &str = "SOFTWARE_TOKEN_MFA";
+pub const EMAIL_OTP: &str = "EMAIL_OTP";
+const DEFAULT_SMS_MESSAGE: &str = "Your authentication code is {####}. ";
+const DEFAULT_EMAIL_SUBJECT: &str = "Your sign-in code";
+const DEFAULT_EMAIL_MESSAGE: &str = "Your sign-in code is {####}.";
+
+/// The factors a pool offers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PoolFactors {
+    pub sms: Option<SmsMfaConfigType>,
+    pub software_token: bool,
+    pub email: Option<EmailMfaConfigType>,
+}
+
+/// A user's factors.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UserFactors {
+    pub sms: bool,
+    pub email: bool,
+    pub software_token: bool,
+    pub preferred: Option<String>,
+    /// The verified TOTP secret (base32).
+    pub totp_secret: Option<String>,
+    /// A secret from AssociateSoftwareToken not yet verified.
+    pub pending_secret: Option<String>,
+    pub friendly_device_name: Option<String>,
+}
+
+impl UserFactors {
+    fn enabled(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.sms {
+            v.push(SMS_MFA);
+        }
+        if self.software_token {
+            v.push(SOFTWARE_TOKEN_MFA);
+        }
+        if self.email {
+            v.push(EMAIL_OTP);
+        }
+        v
+    }
+}
+
+fn mfa_configuration(pool: &UserPoolType) -> &str {
+    pool.mfa_configuration.as_deref().unwrap_or("OFF")
+}
+
+pub async fn pool_factors(ctx: &Ctx, pool: &UserPoolType) -> ApiResult<PoolFactors> {
+    let pool_id = pool.id.as_deref().unwrap_or_default();
+    match ctx.store.pool_mfa(pool_id).await? {
+        Some(doc) => serde_json::from_str(&doc).map_err(ApiError::internal),
+        // A pool created with MFA and an SmsConfiguration offers SMS.
+        None => Ok(PoolFactors {
+            sms: (mfa_configuration(pool) != "OFF" && pool.sms_configuration.is_some()).then(
+                || SmsMfaConfigType {
+                    sms_authentication_message: pool.sms_authentication_message.clone(),
+                    sms_configuration: pool.sms_configuration.clone(),
+                },
+            ),
+            ..Default::default()
+        }),
+    }
+}
+
+pub async fn user_factors(ctx: &Ctx, user: &User) -> ApiResult<UserFactors> {
+    match ctx.store.user_mfa(&user.pool_id, &user.sub).await? {
+        Some(doc) => serde_json::from_str(&doc).map_err(ApiError::internal),
+        None => Ok(UserFactors::default()),
+    }
+}
+
+async fn save_user_factors(ctx: &Ctx, user: &User, f: &UserFactors) -> ApiResult<()> {
+    let doc = serde_json::to_string(f).map_err(ApiError::internal)?;
+    ctx.store
+        .put_user_mfa(&user.pool_id, &user.sub, &doc)
+        .await?;
+    Ok(())
+}
+
+/// What GetUser / AdminGetUser show: `(MFAOptions, UserMFASettingList, PreferredMfaSetting)`.
+pub async fn user_settings(
+    ctx: &Ctx,
+    user: &User,
+) -> ApiResult<(
+    Option<Vec<MFAOptionType>>,
+    Option<Vec<String>>,
+    Option<String>,
+)> {
+    let f = user_factors(ctx, user).await?;
+    let list: Vec<String> = f.enabled().into_iter().map(String::from).collect();
+    let options = f.sms.then(|| {
+        vec![MFAOptionType {
+            delivery_medium: Some("SMS".into()),
+            attribute_name: Some("phone_number".into()),
+        }]
+    });
+    Ok((
+        options,
+        (!list.is_empty()).then_some(list),
+        f.preferred.clone(),
+    ))
+}
+
+fn mfa_config_response(pool: &UserPoolType, f: &PoolFactors) -> GetUserPoolMfaConfigResponse {
+    GetUserPoolMfaConfigResponse {
+        sms_mfa_configuration: f.sms.clone(),
+        software_token_mfa_configuration: Some(SoftwareTokenMfaConfigType {
+            enabled: Some(f.software_token),
+        }),
+        email_mfa_configuration: f.email.clone(),
+        mfa_configuration: Some(mfa_configuration(pool).to_string()),
+        web_authn_configuration: None,
+    }
+}
+
+pub async fn get_user_pool_mfa_config(
+    ctx: Ctx,
+    input: GetUserPoolMfaConfigRequest,
+) -> ApiResult<GetUserPoolMfaConfigResponse> {
+    let pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
+    let f = pool_factors(&ctx, &pool).await?;
+    Ok(mfa_config_response(&pool, &f))
+}
+
+pub async fn set_user_pool_mfa_config(
+    ctx: Ctx,
+    input: SetUserPoolMfaConfigRequest,
+) -> ApiResult<SetUserPoolMfaConfigResponse> {
+    let mut pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
+    // The call states the whole configuration: a factor it leaves out is turned off.
+    let f = PoolFactors {
+        sms: input.sms_mfa_configuration,
+        software_token: input
+            .software_token_mfa_configuration
+            .and_then(|s| s.enabled)
+            .unwrap_or(false),
+        email: input.email_mfa_configuration,
+    };
+    let mode = input
+        .mfa_configuration
+        .unwrap_or_else(|| mfa_configuration(&pool).to_string());
+    if mode != "OFF" && f.sms.is_none() && !f.software_token && f.email.is_none() {
+        return Err(ApiError::invalid_parameter(
+            "Invalid MFA configuration given, can't turn on MFA without any MFA type enabled.",
+        ));
+    }
+    if let Some(msg) = f
+        .sms
+        .as_ref()
+        .and_then(|s| s.sms_authentication_message.as_deref())
+        && !msg.contains("{####}")
+    {
+        return Err(ApiError::invalid_parameter(
+            "SmsAuthenticationMessage must contain {####}.",
+        ));
+    }
+    if let Some(msg) = f.email.as_ref().and_then(|e| e.message.as_deref())
+        && !msg.contains("{####}")
+    {
+        return Err(ApiError::invalid_parameter(
+            "EmailMfaConfiguration message must contain {####}.",
+        ));
+    }
+    pool.mfa_configuration = Some(mode);
+    if let Some(sms) = &f.sms {
+        if sms.sms_authentication_message.is_some() {
+            pool.sms_authentication_message = sms.sms_authentication_message.clone();
+        }
+        if sms.sms_configuration.is_some() {
+            pool.sms_configuration = sms.sms_configuration.clone();
+        }
+    }
+    pool.last_modified_date = Some(ctx.clock.now_epoch());
+    super::user_pools::save_pool(&ctx, &pool).await?;
+    let doc = serde_json::to_string(&f).map_err(ApiError::internal)?;
+    ctx.store
+        .put_pool_mfa(pool.id.as_deref().unwrap_or_default(), &doc)
+        .await?;
+    let r = mfa_config_response(&pool, &f);
+    Ok(SetUserPoolMfaConfigResponse {
+        sms_mfa_configuration: r.sms_mfa_configuration,
+        software_token_mfa_configuration: r.software_token_mfa_configuration,
+        email_mfa_configuration: r.email_mfa_configuration,
+        mfa_configuration: r.mfa_configuration,
+        web_authn_configuration: None,
+    })
+}
+
+/// The user an access token belongs to (with the self-service scope).
+async fn token_user(ctx: &Ctx, token: &str) -> ApiResult<User> {
+    let claims = crate::tokens::verify_access_token(ctx, token).await?;
+    if !claims
+        .scopes
+        .iter()
+        .any(|s| s == crate::tokens::ADMIN_SCOPE)
+    {
+        return Err(ApiError::not_authorized(
+            "Access Token does not have required scopes",
+        ));
+    }
+    ctx.store
+        .get_user(&claims.pool_id, &claims.username)
+        .await?
+        .ok_or_else(ApiError::user_not_found)
+}
+
+fn session_expired() -> ApiError {
+    ApiError::not_authorized("Invalid session for the user, session is expired.")
+}
+
+/// An MFA_SETUP session named without a client (AssociateSoftwareToken and
+/// VerifySoftwareToken carry no ClientId): its hash, state and user.
+async fn setup_session(ctx: &Ctx, session: &str) -> ApiResult<(String, StoredChallenge, User)> {
+    let hash = refresh::sha256_hex(session);
+    let stored = ctx
+        .store
+        .get_challenge(&hash)
+        .await?
+        .filter(|c| c.challenge == "MFA_SETUP")
+        .ok_or_else(|| ApiError::not_authorized("Invalid session for the user."))?;
+    if ctx.clock.now_epoch() > stored.expires {
+        return Err(session_expired());
+    }
+    let user = ctx
+        .store
+        .get_user(&stored.pool_id, &stored.username)
+        .await?
+        .filter(|u| Some(u.sub.as_str()) == stored.state["sub"].as_str())
+        .ok_or_else(|| ApiError::not_authorized("Invalid session for the user."))?;
+    Ok((hash, stored, user))
+}
+
+/// Replaces a session with a fresh handle carrying `state` (each step answers a new Session).
+async fn rotate_session(
+    ctx: &Ctx,
+    old_hash: &str,
+    stored: &StoredChallenge,
+    state: serde_json::Value,
+) -> ApiResult<String> {
+    let session = auth::new_session();
+    let now = ctx.clock.now_epoch();
+    ctx.store
+        .put_challenge(
+            &refresh::sha256_hex(&session),
+            &StoredChallenge {
+                state,
+                ..stored.clone()
+            },
+            now,
+        )
+        .await?;
+    ctx.store.delete_challenge(old_hash).await?;
+    Ok(session)
+}
+
+pub async fn associate_software_token(
+    ctx: Ctx,
+    input: AssociateSoftwareTokenRequest,
+) -> ApiResult<AssociateSoftwareTokenResponse> {
+    let secret = totp::new_secret();
+    match (input.access_token.as_deref(), input.session.as_deref()) {
+        (Some(token), _) => {
+            let user = token_user(&ctx, token).await?;
+            let mut f = user_factors(&ctx, &user).await?;
+            f.pending_secret = Some(secret.clone());
+            save_user_factors(&ctx, &user, &f).await?;
+            Ok(AssociateSoftwareTokenResponse {
+                secret_code: Some(secret),
+                session: None,
+            })
+        }
+        (None, Some(session)) => {
+            let (hash, stored, user) = setup_session(&ctx, session).await?;
+            let mut f = user_factors(&ctx, &user).await?;
+            f.pending_secret = Some(secret.clone());
+            save_user_factors(&ctx, &user, &f).await?;
+            let mut state = stored.state.clone();
+            state["associated"] = true.into();
+            let session = rotate_session(&ctx, &hash, &stored, state).await?;
+            Ok(AssociateSoftwareTokenResponse {
+                secret_code: Some(secret),
+                session: Some(session),
+            })
+        }
+        (None, None) => Err(ApiError::invalid_parameter(
+            "Either AccessToken or Session must be provided.",
+        )),
+    }
+}
+
+fn totp_mismatch() -> ApiError {
+    ApiError::new(
+        ErrorKind::EnableSoftwareTokenMFAException,
+        "Code mismatch and fail enable Software Token MFA",
+    )
+}
+
+/// Checks `code` against the user's unverified secret and makes it the verified one.
+async fn verify_pending(
+    ctx: &Ctx,
+    user: &User,
+    code: &str,
+    friendly: Option<String>,
+) -> ApiResult<UserFactors> {
+    let mut f = user_factors(ctx, user).await?;
+    let Some(secret) = f.pending_secret.clone() else {
+        return Err(ApiError::invalid_parameter(
+            "User has not associated a software token (call AssociateSoftwareToken first).",
+        ));
+    };
+    if !totp::verify(&secret, code, ctx.clock.now_secs()) {
+        return Err(totp_mismatch());
+    }
+    f.totp_secret = Some(secret);
+    f.pending_secret = None;
+    f.friendly_device_name = friendly;
+    save_user_factors(ctx, user, &f).await?;
+    Ok(f)
+}
+
+pub async fn verify_software_token(
+    ctx: Ctx,
+    input: VerifySoftwareTokenRequest,
+) -> ApiResult<VerifySoftwareTokenResponse> {
+    match (input.access_token.as_deref(), input.session.as_deref()) {
+        (Some(token), _) => {
+            let user = token_user(&ctx, token).await?;
+            // The token is verified; SetUserMFAPreference turns the factor on.
+            verify_pending(&ctx, &user, &input.user_code, input.friendly_device_name).await?;
+            Ok(VerifySoftwareTokenResponse {
+                status: Some("SUCCESS".into()),
+                session: None,
+            })
+        }
+        (None, Some(session)) => {
+            let (hash, stored, user) = setup_session(&ctx, session).await?;
+            verify_pending(&ctx, &user, &input.user_code, input.friendly_device_name).await?;
+            let mut state = stored.state.clone();
+            state["verified"] = true.into();
+            let session = rotate_session(&ctx, &hash, &stored, state).await?;
+            Ok(VerifySoftwareTokenResponse {
+                status: Some("SUCCESS".into()),
+                session: Some(session),
+            })
+        }
+        (None, None) => Err(ApiError::invalid_parameter(
+            "Either AccessToken or Session must be provided.",
+        )),
+    }
+}
+
+/// Applies one factor's setting (`None`: left as it is).
+fn apply_setting(
+    f: &mut UserFactors,
+    name: &'static str,
+    enabled: Option<bool>,
+    preferred: Option<bool>,
+) {
+    let slot = match name {
+        SMS_MFA => &mut f.sms,
+        SOFTWARE_TOKEN_MFA => &mut f.software_token,
+        _ => &mut f.email,
+    };
+    if let Some(on) = enabled {
+        *slot = on;
+    }
+    let on = *slot;
+    if preferred == Some(true) && on {
+        f.preferred = Some(name.to_string());
+    } else if (preferred == Some(false) || !on) && f.preferred.as_deref() == Some(name) {
+        f.preferred = None;
+    }
+}
+
+fn delivery_missing(factor: &str) -> ApiError {
+    ApiError::invalid_parameter(format!(
+        "User does not have delivery config set to turn on {factor}"
+    ))
+}
+
+async fn set_preference(
+    ctx: &Ctx,
+    user: &User,
+    sms: Option<SMSMfaSettingsType>,
+    totp_settings: Option<SoftwareTokenMfaSettingsType>,
+    email: Option<EmailMfaSettingsType>,
+) -> ApiResult<()> {
+    let mut f = user_factors(ctx, user).await?;
+    if let Some(s) = sms {
+        if s.enabled == Some(true) && user.attr("phone_number").is_none() {
+            return Err(delivery_missing(SMS_MFA));
+        }
+        apply_setting(&mut f, SMS_MFA, s.enabled, s.preferred_mfa);
+    }
+    if let Some(s) = totp_settings {
+        if s.enabled == Some(true) && f.totp_secret.is_none() {
+            return Err(ApiError::invalid_parameter(
+                "User has not verified software token mfa",
+            ));
+        }
+        apply_setting(&mut f, SOFTWARE_TOKEN_MFA, s.enabled, s.preferred_mfa);
+    }
+    if let Some(s) = email {
+        if s.enabled == Some(true) && user.attr("email").is_none() {
+            return Err(delivery_missing(EMAIL_OTP));
+        }
+        apply_setting(&mut f, EMAIL_OTP, s.enabled, s.preferred_mfa);
+    }
+    save_user_factors(ctx, user, &f).await
+}
+
+pub async fn set_user_mfa_preference(
+    ctx: Ctx,
+    input: SetUserMFAPreferenceRequest,
+) -> ApiResult<serde_json::Value> {
+    let user = token_user(&ctx, &input.access_token).await?;
+    set_preference(
+        &ctx,
+        &user,
+        input.sms_mfa_settings,
+        input.software_token_mfa_settings,
+        input.email_mfa_settings,
+    )
+    .await?;
+    Ok(serde_json::json!({}))
+}
+
+pub async fn admin_set_user_mfa_preference(
+    ctx: Ctx,
+    input: AdminSetUserMFAPreferenceRequest,
+) -> ApiResult<serde_json::Value> {
+    let pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
+    let user = super::users::require_user(&ctx, &pool, &input.username).await?;
+    set_preference(
+        &ctx,
+        &user,
+        input.sms_mfa_settings,
+        input.software_token_mfa_settings,
+        input.email_mfa_settings,
+    )
+    .await?;
+    Ok(serde_json::json!({}))
+}
+
+// ---- Sign-in challenges ----
+
+/// After a correct password: the MFA challenge the user must answer, or None for tokens.
+pub async fn challenge_after_password(
+    ctx: &Ctx,
+    call: &Call,
+    user: &User,
+) -> ApiResult<Option<Outcome>> {
+    let mode = mfa_configuration(&call.pool);
+    if mode == "OFF" {
+        return Ok(None);
+    }
+    let pool_f = pool_factors(ctx, &call.pool).await?;
+    let user_f = user_factors(ctx, user).await?;
+    let offered = |name: &str| match name {
+        SMS_MFA => pool_f.sms.is_some() && user.attr("phone_number").is_some(),
+        SOFTWARE_TOKEN_MFA => pool_f.software_token && user_f.totp_secret.is_some(),
+        _ => pool_f.email.is_some() && user.attr("email").is_some(),
+    };
+    let usable: Vec<&str> = user_f
+        .enabled()
+        .into_iter()
+        .filter(|n| offered(n))
+        .collect();
+    if usable.is_empty() {
+        if mode != "ON" {
+            return Ok(None);
+        }
+        // Required MFA: a user with a phone number gets SMS codes when the pool sends them;
+        // anyone else must set a factor up first.
+        if offered(SMS_MFA) {
+            return issue(ctx, call, user, SMS_MFA).await.map(Some);
+        }
+        return mfa_setup(ctx, call, user, &pool_f).await.map(Some);
+    }
+    let chosen = match user_f.preferred.as_deref() {
+        Some(p) if usable.contains(&p) => Some(p),
+        _ if usable.len() == 1 => Some(usable[0]),
+        _ => None,
+    };
+    match chosen {
+        Some(name) => issue(ctx, call, user, name).await.map(Some),
+        None => {
+            let list = serde_json::to_string(&usable).map_err(ApiError::internal)?;
+            let session = auth::new_session();
+            auth::put_challenge(
+                ctx,
+                call,
+                &session,
+                &user.username,
+                "SELECT_MFA_TYPE",
+                serde_json::json!({"sub": user.sub, "choices": usable}),
+            )
+            .await?;
+            Ok(Some(Outcome {
+                challenge_name: Some("SELECT_MFA_TYPE".into()),
+                session: Some(session),
+                challenge_parameters: Some(BTreeMap::from([("MFAS_CAN_CHOOSE".to_string(), list)])),
+                authentication_result: None,
+            }))
+        }
+    }
+}
+
+async fn mfa_setup(
+    ctx: &Ctx,
+    call: &Call,
+    user: &User,
+    pool_f: &PoolFactors,
+) -> ApiResult<Outcome> {
+    let mut can: Vec<&str> = Vec::new();
+    if pool_f.sms.is_some() {
+        can.push(SMS_MFA);
+    }
+    if pool_f.software_token {
+        can.push(SOFTWARE_TOKEN_MFA);
+    }
+    if pool_f.email.is_some() {
+        can.push(EMAIL_OTP);
+    }
+    let session = auth::new_session();
+    auth::put_challenge(
+        ctx,
+        call,
+        &session,
+        &user.username,
+        "MFA_SETUP",
+        serde_json::json!({"sub": user.sub}),
+    )
+    .await?;
+    Ok(Outcome {
+        challenge_name: Some("MFA_SETUP".into()),
+        session: Some(session),
+        challenge_parameters: Some(BTreeMap::from([(
+            "MFAS_CAN_SETUP".to_string(),
+            serde_json::to_string(&can).map_err(ApiError::internal)?,
+        )])),
+        authentication_result: None,
+    })
+}
+
+/// Starts the challenge for one factor: sends the code for SMS and email.
+async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Outcome> {
+    let mut state = serde_json::json!({"sub": user.sub});
+    let mut params = BTreeMap::new();
+    let delivery = match name {
+        SMS_MFA => Some((Medium::Sms, "phone_number")),
+        EMAIL_OTP => Some((Medium::Email, "email")),
+        _ => None,
+    };
+    if let Some((medium, attribute)) = delivery {
+        let to = user
+            .attr(attribute)
+            .ok_or_else(|| delivery_missing(name))?
+            .to_string();
+        let code = crate::mail::new_code(ctx);
+        let pool_f = pool_factors(ctx, &call.pool).await?;
+        let (subject, template) = match medium {
+            Medium::Sms => (
+                None,
+                pool_f
+                    .sms
+                    .and_then(|s| s.sms_authentication_message)
+                    .or_else(|| call.pool.sms_authentication_message.clone())
+                    .unwrap_or_else(|| DEFAULT_SMS_MESSAGE.into()),
+            ),
+            Medium::Email => {
+                let e = pool_f.email.unwrap_or_default();
+                (
+                    Some(e.subject.unwrap_or_else(|| DEFAULT_EMAIL_SUBJECT.into())),
+                    e.message.unwrap_or_else(|| DEFAULT_EMAIL_MESSAGE.into()),
+                )
+            }
+        };
+        crate::mail::send(
+            ctx,
+            crate::mail::Message {
+                pool_id: user.pool_id.clone(),
+                username: user.username.clone(),
+                to: to.clone(),
+                medium,
+                kind: "mfa".into(),
+                subject,
+                body: crate::mail::render(&template, &code, &user.username),
+                code: Some(code.clone()),
+            },
+        )
+        .await?;
+        // Only a hash of the code is kept.
+        state["code_sha256"] = refresh::sha256_hex(&code).into();
+        params.insert(
+            "CODE_DELIVERY_DELIVERY_MEDIUM".to_string(),
+            medium.as_str().to_string(),
+        );
+        params.insert(
+            "CODE_DELIVERY_DESTINATION".to_string(),
+            crate::mail::mask_destination(medium, &to),
+        );
+    }
+    let session = auth::new_session();
+    auth::put_challenge(ctx, call, &session, &user.username, name, state).await?;
+    Ok(Outcome {
+        challenge_name: Some(name.to_string()),
+        session: Some(session),
+        challenge_parameters: Some(params),
+        authentication_result: None,
+    })
+}
+
+fn code_mismatch() -> ApiError {
+    ApiError::new(
+        ErrorKind::CodeMismatchException,
+        "Invalid code received for user",
+    )
+}
+
+/// Answers SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE and MFA_SETUP.
+pub async fn respond(
+    ctx: &Ctx,
+    call: &Call,
+    challenge: &str,
+    username: &str,
+    responses: &BTreeMap<String, String>,
+    session: Option<&str>,
+) -> ApiResult<Outcome> {
+    let (hash, stored) = auth::load_session(ctx, call, session, challenge).await?;
+    let Some(user) = auth::challenge_user(ctx, call, &stored, username).await? else {
+        return Err(auth::invalid_session());
+    };
+    auth::check_enabled(&user)?;
+    match challenge {
+        SMS_MFA | EMAIL_OTP => {
+            let field = if challenge == SMS_MFA {
+                "SMS_MFA_CODE"
+            } else {
+                "EMAIL_OTP_CODE"
+            };
+            let given = auth::param(responses, field)?;
+            if stored.state["code_sha256"].as_str() != Some(&refresh::sha256_hex(given.trim())) {
+                return Err(code_mismatch());
+            }
+        }
+        SOFTWARE_TOKEN_MFA => {
+            let given = auth::param(responses, "SOFTWARE_TOKEN_MFA_CODE")?;
+            let f = user_factors(ctx, &user).await?;
+            let ok = f
+                .totp_secret
+                .as_deref()
+                .is_some_and(|s| totp::verify(s, given, ctx.clock.now_secs()));
+            if !ok {
+                return Err(code_mismatch());
+            }
+        }
+        "SELECT_MFA_TYPE" => {
+            let answer = auth::param(responses, "ANSWER")?;
+            let allowed = stored.state["choices"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|v| v.as_str() == Some(answer)));
+            if !allowed {
+                return Err(ApiError::invalid_parameter(format!(
+                    "Invalid ANSWER {answer}: it must be one of MFAS_CAN_CHOOSE."
+                )));
+            }
+            ctx.store.delete_challenge(&hash).await?;
+            return issue(ctx, call, &user, answer).await;
+        }
+        "MFA_SETUP" => {
+            if stored.state["verified"].as_bool() != Some(true) {
+                return Err(ApiError::invalid_parameter(
+                    "MFA_SETUP can only be completed with a software token verified through \
+                     AssociateSoftwareToken and VerifySoftwareToken with the Session.",
+                ));
+            }
+            let mut f = user_factors(ctx, &user).await?;
+            f.software_token = true;
+            if f.preferred.is_none() {
+                f.preferred = Some(SOFTWARE_TOKEN_MFA.into());
+            }
+            save_user_factors(ctx, &user, &f).await?;
+        }
+        _ => return Err(auth::invalid_session()),
+    }
+    ctx.store.delete_challenge(&hash).await?;
+    auth::sign_in_complete(ctx, call, &user).await
+}
+
+#[cfg(test)]
+mod tests;
