@@ -206,3 +206,192 @@ async fn password_sign_in_refresh_and_global_sign_out() {
         .into_service_error();
     assert!(err.is_not_authorized_exception(), "{err:?}");
 }
+
+fn totp_now(secret: &str, offset_steps: i64) -> String {
+    cognito_emu::crypto::totp::code_at(secret, now_secs() + 30 * offset_steps).expect("base32")
+}
+
+#[tokio::test]
+async fn software_token_mfa_through_the_sdk() {
+    use conformance::idp::types::{SoftwareTokenMfaConfigType, SoftwareTokenMfaSettingsType};
+    let h = Harness::both();
+    let (pool_id, client_id) = pool_client_user(&h).await;
+    h.idp
+        .set_user_pool_mfa_config()
+        .user_pool_id(&pool_id)
+        .mfa_configuration(conformance::idp::types::UserPoolMfaType::Optional)
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+        )
+        .send()
+        .await
+        .expect("SetUserPoolMfaConfig");
+    let login = || {
+        h.idp
+            .initiate_auth()
+            .client_id(&client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "alice")
+            .auth_parameters("PASSWORD", PW)
+            .send()
+    };
+    let access = login()
+        .await
+        .expect("USER_PASSWORD_AUTH")
+        .authentication_result
+        .and_then(|t| t.access_token)
+        .expect("AccessToken");
+    let secret = h
+        .idp
+        .associate_software_token()
+        .access_token(&access)
+        .send()
+        .await
+        .expect("AssociateSoftwareToken")
+        .secret_code
+        .expect("SecretCode");
+    let verified = h
+        .idp
+        .verify_software_token()
+        .access_token(&access)
+        .user_code(totp_now(&secret, 0))
+        .send()
+        .await
+        .expect("VerifySoftwareToken");
+    assert_eq!(
+        verified.status,
+        Some(conformance::idp::types::VerifySoftwareTokenResponseType::Success)
+    );
+    h.idp
+        .set_user_mfa_preference()
+        .access_token(&access)
+        .software_token_mfa_settings(
+            SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("SetUserMFAPreference");
+    let got = h
+        .idp
+        .get_user()
+        .access_token(&access)
+        .send()
+        .await
+        .expect("GetUser");
+    assert_eq!(got.preferred_mfa_setting(), Some("SOFTWARE_TOKEN_MFA"));
+
+    let challenge = login().await.expect("USER_PASSWORD_AUTH with MFA");
+    assert_eq!(
+        challenge.challenge_name,
+        Some(ChallengeNameType::SoftwareTokenMfa)
+    );
+    let respond = |code: String| {
+        h.idp
+            .respond_to_auth_challenge()
+            .client_id(&client_id)
+            .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+            .set_session(challenge.session.clone())
+            .challenge_responses("USERNAME", "alice")
+            .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code)
+            .send()
+    };
+    let err = respond(totp_now(&secret, 10))
+        .await
+        .expect_err("a wrong code")
+        .into_service_error();
+    assert!(err.is_code_mismatch_exception(), "{err:?}");
+    // The next step's code (the one used to verify is not replayed).
+    let tokens = respond(totp_now(&secret, 1))
+        .await
+        .expect("SOFTWARE_TOKEN_MFA")
+        .authentication_result
+        .expect("AuthenticationResult");
+    assert!(tokens.id_token.is_some());
+}
+
+#[tokio::test]
+async fn sms_mfa_with_the_code_from_the_mailbox() {
+    use conformance::idp::types::{AttributeType, SmsConfigurationType, SmsMfaConfigType};
+    let Some(h) = Harness::emulator_only("SMS codes are read from the dev mailbox") else {
+        return;
+    };
+    let (pool_id, client_id) = pool_client_user(&h).await;
+    h.idp
+        .set_user_pool_mfa_config()
+        .user_pool_id(&pool_id)
+        .mfa_configuration(conformance::idp::types::UserPoolMfaType::On)
+        .sms_mfa_configuration(
+            SmsMfaConfigType::builder()
+                .sms_authentication_message("Your code is {####}")
+                .sms_configuration(
+                    SmsConfigurationType::builder()
+                        .sns_caller_arn("arn:aws:iam::123456789012:role/sms")
+                        .build()
+                        .expect("SmsConfiguration"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("SetUserPoolMfaConfig");
+    h.idp
+        .admin_update_user_attributes()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .user_attributes(
+            AttributeType::builder()
+                .name("phone_number")
+                .value("+15555550142")
+                .build()
+                .expect("attribute"),
+        )
+        .send()
+        .await
+        .expect("AdminUpdateUserAttributes");
+    let challenge = h
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PASSWORD", PW)
+        .send()
+        .await
+        .expect("USER_PASSWORD_AUTH");
+    assert_eq!(challenge.challenge_name, Some(ChallengeNameType::SmsMfa));
+    let params = challenge.challenge_parameters.clone().unwrap_or_default();
+    assert_eq!(
+        params
+            .get("CODE_DELIVERY_DELIVERY_MEDIUM")
+            .map(String::as_str),
+        Some("SMS")
+    );
+    let Some(code) = h.codes().latest(&pool_id, "alice", "mfa").await else {
+        return;
+    };
+    let respond = |code: String| {
+        h.idp
+            .respond_to_auth_challenge()
+            .client_id(&client_id)
+            .challenge_name(ChallengeNameType::SmsMfa)
+            .set_session(challenge.session.clone())
+            .challenge_responses("USERNAME", "alice")
+            .challenge_responses("SMS_MFA_CODE", code)
+            .send()
+    };
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let err = respond(wrong.into())
+        .await
+        .expect_err("a wrong code")
+        .into_service_error();
+    assert!(err.is_code_mismatch_exception(), "{err:?}");
+    let tokens = respond(code)
+        .await
+        .expect("SMS_MFA")
+        .authentication_result
+        .expect("AuthenticationResult");
+    assert!(tokens.access_token.is_some());
+}
