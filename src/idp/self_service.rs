@@ -79,8 +79,15 @@ pub async fn get_user_attribute_verification_code(
 ) -> ApiResult<GetUserAttributeVerificationCodeResponse> {
     let (_, pool, user) = signed_in(&ctx, &input.access_token).await?;
     let attribute = contact_attribute(&input.attribute_name)?;
-    let Some(dest) = user
-        .attr(attribute)
+    // A value waiting for verification is the one a new code is for (assumption: AWS does
+    // not document this case).
+    let pending = ctx
+        .store
+        .get_pending_attribute(&user.pool_id, &user.username, attribute)
+        .await?;
+    let Some(dest) = pending
+        .as_deref()
+        .or(user.attr(attribute))
         .and_then(|v| Destination::for_attribute(attribute, v))
     else {
         return Err(ApiError::invalid_parameter(format!(
@@ -110,12 +117,26 @@ pub async fn verify_user_attribute(
     let attribute = contact_attribute(&input.attribute_name)?;
     let purpose = users::verify_purpose(attribute);
     users::check_code(&ctx, &user, &purpose, &input.code).await?;
+    // A value waiting for verification (AttributesRequireVerificationBeforeUpdate) replaces
+    // the original now.
+    let pending = ctx
+        .store
+        .get_pending_attribute(&user.pool_id, &user.username, attribute)
+        .await?;
+    if let Some(value) = &pending {
+        user.set_attr(attribute, value);
+    }
     users::mark_verified(&ctx, &pool, &mut user, attribute, false).await?;
     user.modified = ctx.clock.now_epoch();
     ctx.store.save_user(&user).await?;
     ctx.store
         .delete_code(&user.pool_id, &user.username, &purpose)
         .await?;
+    if pending.is_some() {
+        ctx.store
+            .delete_pending_attribute(&user.pool_id, &user.username, attribute)
+            .await?;
+    }
     Ok(serde_json::json!({}))
 }
 
@@ -170,7 +191,14 @@ mod tests {
 
     /// A confirmed user "kim" (email verified) and an access token for it.
     async fn signed_in_kim(ctx: &Ctx) -> (UserPoolType, String) {
-        let pool = pool(ctx, |_| {}).await;
+        signed_in_kim_in(ctx, |_| {}).await
+    }
+
+    async fn signed_in_kim_in(
+        ctx: &Ctx,
+        adjust: impl FnOnce(&mut UserPoolType),
+    ) -> (UserPoolType, String) {
+        let pool = pool(ctx, adjust).await;
         let pool_id = pool.id.clone().unwrap();
         let client = client_with(ctx, &pool, |c| {
             c.explicit_auth_flows = Some(vec![
@@ -224,6 +252,76 @@ mod tests {
             pool,
             out.authentication_result.unwrap().access_token.unwrap(),
         )
+    }
+
+    #[tokio::test]
+    async fn an_email_change_waits_for_verification_when_the_pool_requires_it() {
+        let ctx = ctx().await;
+        let (pool, token) = signed_in_kim_in(&ctx, |p| {
+            p.user_attribute_update_settings = Some(UserAttributeUpdateSettingsType {
+                attributes_require_verification_before_update: Some(vec!["email".into()]),
+            });
+        })
+        .await;
+        let pool_id = pool.id.clone().unwrap();
+        let stored = |ctx: Ctx| {
+            let pool_id = pool_id.clone();
+            async move { ctx.store.get_user(&pool_id, "kim").await.unwrap().unwrap() }
+        };
+        let out = update_user_attributes(
+            ctx.clone(),
+            UpdateUserAttributesRequest {
+                access_token: token.clone(),
+                user_attributes: vec![attr("email", "kim.new@example.com")],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let details = out.code_delivery_details_list.unwrap();
+        assert_eq!(details[0].destination.as_deref(), Some("k***@e***"));
+        // The code went to the new address; the original is still the user's, verified.
+        let code = latest_code(&ctx, "kim.new@example.com").await;
+        let user = stored(ctx.clone()).await;
+        assert_eq!(user.attr("email"), Some("kim@example.com"));
+        assert!(user.attr_is_true("email_verified"));
+        let verify = |code: &str| VerifyUserAttributeRequest {
+            access_token: token.clone(),
+            attribute_name: "email".into(),
+            code: code.into(),
+        };
+        verify_user_attribute(ctx.clone(), verify(&code))
+            .await
+            .unwrap();
+        let user = stored(ctx.clone()).await;
+        assert_eq!(user.attr("email"), Some("kim.new@example.com"));
+        assert!(user.attr_is_true("email_verified"));
+        assert_eq!(
+            ctx.store
+                .get_pending_attribute(&pool_id, "kim", "email")
+                .await
+                .unwrap(),
+            None
+        );
+
+        // An admin marking the new value verified in the same request updates it at once.
+        crate::idp::admin_users::admin_update_user_attributes(
+            ctx.clone(),
+            AdminUpdateUserAttributesRequest {
+                user_pool_id: pool_id.clone(),
+                username: "kim".into(),
+                user_attributes: vec![
+                    attr("email", "kim.third@example.com"),
+                    attr("email_verified", "true"),
+                ],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let user = stored(ctx.clone()).await;
+        assert_eq!(user.attr("email"), Some("kim.third@example.com"));
+        assert!(user.attr_is_true("email_verified"));
     }
 
     #[tokio::test]

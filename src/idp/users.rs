@@ -575,6 +575,15 @@ pub fn verify_purpose(attribute: &str) -> String {
     format!("verify:{attribute}")
 }
 
+/// True when the pool keeps the original `attribute` (email / phone_number) until a new value
+/// is verified (UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate).
+pub fn requires_verification_before_update(pool: &UserPoolType, attribute: &str) -> bool {
+    pool.user_attribute_update_settings
+        .as_ref()
+        .and_then(|s| s.attributes_require_verification_before_update.as_ref())
+        .is_some_and(|list| list.iter().any(|a| a == attribute))
+}
+
 /// Applies validated attribute writes to `user` the way Cognito does: a changed email /
 /// phone number becomes unverified (unless the same request marks it verified) and, when the
 /// pool auto-verifies it, a verification code is sent; a value marked verified must not be
@@ -613,16 +622,37 @@ pub async fn update_attributes(
             }
         }
     }
+    let original: Vec<(&str, Option<String>)> = ["email", "phone_number"]
+        .into_iter()
+        .map(|c| (c, user.attr(c).map(str::to_string)))
+        .collect();
     for (n, v) in &attrs {
         user.set_attr(n, v);
     }
     let mut to_send = Vec::new();
+    let mut pending: Vec<(&'static str, String)> = Vec::new();
     for contact in ["email", "phone_number"] {
         let flag = format!("{contact}_verified");
         let marked = attrs.iter().any(|(n, v)| *n == flag && v == "true");
+        let kept = original
+            .iter()
+            .find(|(c, _)| *c == contact)
+            .and_then(|(_, v)| v.clone());
         if marked {
             user.set_attr(&flag, "false");
             mark_verified(ctx, pool, user, contact, false).await?;
+        } else if changed.contains(&contact)
+            && requires_verification_before_update(pool, contact)
+            && let Some(kept) = kept
+        {
+            // The user keeps (and signs in with) the original value until the new one is
+            // verified; the code goes to the new value.
+            let new_value = user.attr(contact).unwrap_or_default().to_string();
+            user.set_attr(contact, &kept);
+            if let Some(dest) = Destination::for_attribute(contact, &new_value) {
+                to_send.push(dest);
+            }
+            pending.push((contact, new_value));
         } else if changed.contains(&contact) {
             user.set_attr(&flag, "false");
             if is_auto_verified(pool, contact)
@@ -636,6 +666,22 @@ pub async fn update_attributes(
     }
     user.modified = ctx.clock.now_epoch();
     ctx.store.save_user(user).await?;
+    for contact in ["email", "phone_number"] {
+        match pending.iter().find(|(c, _)| *c == contact) {
+            Some((_, value)) => {
+                ctx.store
+                    .put_pending_attribute(&user.pool_id, &user.username, contact, value)
+                    .await?
+            }
+            // A value written (or marked verified) directly replaces any pending one.
+            None if attrs.iter().any(|(n, _)| n == contact) => {
+                ctx.store
+                    .delete_pending_attribute(&user.pool_id, &user.username, contact)
+                    .await?
+            }
+            None => {}
+        }
+    }
     let mut details = Vec::new();
     for dest in to_send {
         details.push(

@@ -73,3 +73,61 @@ impl Store {
         Ok(())
     }
 }
+
+/// Pending attribute values (AttributesRequireVerificationBeforeUpdate): one per user and
+/// attribute; a newer update replaces it.
+impl Store {
+    pub async fn put_pending_attribute(
+        &self,
+        pool_id: &str,
+        username: &str,
+        attribute: &str,
+        value: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO pending_attributes (pool_id, username, attribute, value) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (pool_id, username, attribute) DO UPDATE SET value = excluded.value",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .bind(attribute)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_pending_attribute(
+        &self,
+        pool_id: &str,
+        username: &str,
+        attribute: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT value FROM pending_attributes WHERE pool_id = ? AND username = ? AND attribute = ?",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .bind(attribute)
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(|r| r.try_get(0)).transpose()
+    }
+
+    pub async fn delete_pending_attribute(
+        &self,
+        pool_id: &str,
+        username: &str,
+        attribute: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "DELETE FROM pending_attributes WHERE pool_id = ? AND username = ? AND attribute = ?",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .bind(attribute)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+}

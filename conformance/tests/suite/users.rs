@@ -1502,3 +1502,98 @@ async fn self_service_refuses_a_bad_access_token() {
         .into_service_error();
     assert!(err.is_not_authorized_exception(), "{}", code_of(&err));
 }
+
+/// AttributesRequireVerificationBeforeUpdate: a changed email stays pending (the user keeps the
+/// original) until the code sent to the new address is verified.
+#[tokio::test]
+async fn an_email_change_waits_for_verification_when_the_pool_requires_it() {
+    let Some(h) = Harness::emulator_only("the verification code is read from the dev mailbox")
+    else {
+        return;
+    };
+    let pool_id = h
+        .idp
+        .create_user_pool()
+        .pool_name(unique_name("pending"))
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .user_attribute_update_settings(
+            idp::types::UserAttributeUpdateSettingsType::builder()
+                .attributes_require_verification_before_update(VerifiedAttributeType::Email)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateUserPool")
+        .user_pool
+        .and_then(|p| p.id)
+        .expect("Id");
+    h.track_user_pool(&pool_id);
+    let app = app_client(&h, &pool_id, false).await;
+    admin_user(
+        &h,
+        &pool_id,
+        "pat",
+        &[("email", "pat@example.com"), ("email_verified", "true")],
+    )
+    .await;
+    let access = password_sign_in(&h, &app, "pat", PW)
+        .await
+        .expect("sign-in")
+        .access_token
+        .expect("AccessToken");
+    let out = h
+        .idp
+        .update_user_attributes()
+        .access_token(&access)
+        .user_attributes(attr("email", "pat.new@example.com"))
+        .send()
+        .await
+        .expect("UpdateUserAttributes");
+    assert_eq!(out.code_delivery_details_list().len(), 1);
+    let email = |h: &Harness| {
+        let access = access.clone();
+        let idp = h.idp.clone();
+        async move {
+            let me = idp
+                .get_user()
+                .access_token(access)
+                .send()
+                .await
+                .expect("GetUser");
+            (
+                attr_value(me.user_attributes(), "email").map(str::to_string),
+                attr_value(me.user_attributes(), "email_verified").map(str::to_string),
+            )
+        }
+    };
+    assert_eq!(
+        email(&h).await,
+        (Some("pat@example.com".into()), Some("true".into()))
+    );
+    // The original still signs in and receives messages; the code went to the new address.
+    let code = h
+        .codes()
+        .latest(&pool_id, "pat", "verify_attribute")
+        .await
+        .expect("mailbox");
+    let raw = h.raw();
+    let m = raw
+        .get(&format!(
+            "/_dev/mailbox/latest?pool={pool_id}&username=pat&kind=verify_attribute"
+        ))
+        .await
+        .json();
+    assert_eq!(m["to"], "pat.new@example.com");
+    h.idp
+        .verify_user_attribute()
+        .access_token(&access)
+        .attribute_name("email")
+        .code(code)
+        .send()
+        .await
+        .expect("VerifyUserAttribute");
+    assert_eq!(
+        email(&h).await,
+        (Some("pat.new@example.com".into()), Some("true".into()))
+    );
+}
