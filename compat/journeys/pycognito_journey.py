@@ -184,6 +184,11 @@ def rejected_token():
 def mfa():
     j.need("confirmed")
     c = cognito()
+    # pycognito has no pool administration: turn on optional TOTP MFA for the pool with its
+    # boto3 client, as a user's setup script would (Cognito ignores user MFA settings while
+    # the pool's MfaConfiguration is OFF).
+    c.client.set_user_pool_mfa_config(UserPoolId=POOL, MfaConfiguration="OPTIONAL",
+                                      SoftwareTokenMfaConfiguration={"Enabled": True})
     c.authenticate(password)
     secret = c.associate_software_token()
     offset = advance_clock(url, 0)
