@@ -2,8 +2,8 @@
 # The hosted UI and OAuth endpoints driven by real clients against a running emulator:
 #   - headless Debian Chromium through playwright-core: authorization code + PKCE via the login
 #     page (ID token signature checked against the JWKS), the session cookie and /logout,
-#     sign-up with the code from the dev mailbox, the wrong-password message, the dev mailbox
-#     page; screenshots of every page in target/screenshots/
+#     sign-up and forgot-password with codes from the dev mailbox, the wrong-password message,
+#     the dev mailbox page; screenshots of every page in target/screenshots/
 #   - openid-client (a certified OIDC relying-party library): discovery from the authority,
 #     code flow with PKCE, client_secret_basic, ID token validation, userinfo
 # Installs its own dependencies: Debian's chromium (apt) when /usr/bin/chromium is missing, and

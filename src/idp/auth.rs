@@ -221,7 +221,7 @@ async fn initiate(
 }
 
 /// Refuses sign-in while a user is temporarily locked out.
-async fn check_lockout(ctx: &Ctx, user: &User) -> ApiResult<i64> {
+pub(crate) async fn check_lockout(ctx: &Ctx, user: &User) -> ApiResult<i64> {
     let (failures, until) = ctx.store.sign_in_failures(&user.pool_id, &user.sub).await?;
     if until > ctx.clock.now_epoch() {
         return Err(ApiError::not_authorized("Password attempts exceeded"));
@@ -231,7 +231,7 @@ async fn check_lockout(ctx: &Ctx, user: &User) -> ApiResult<i64> {
 
 /// Counts a wrong password; from the fifth on, the user is locked out for a time that
 /// doubles with each further failure.
-async fn record_failure(ctx: &Ctx, user: &User, failures_before: i64) -> ApiResult<()> {
+pub(crate) async fn record_failure(ctx: &Ctx, user: &User, failures_before: i64) -> ApiResult<()> {
     let failures = failures_before + 1;
     let locked_until = if failures >= FAILURES_BEFORE_LOCKOUT {
         let exp = (failures - FAILURES_BEFORE_LOCKOUT).min(20) as i32;
@@ -245,7 +245,7 @@ async fn record_failure(ctx: &Ctx, user: &User, failures_before: i64) -> ApiResu
     Ok(())
 }
 
-async fn clear_failures(ctx: &Ctx, user: &User, failures: i64) -> ApiResult<()> {
+pub(crate) async fn clear_failures(ctx: &Ctx, user: &User, failures: i64) -> ApiResult<()> {
     if failures > 0 {
         ctx.store
             .clear_sign_in_failures(&user.pool_id, &user.sub)

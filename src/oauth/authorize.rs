@@ -116,7 +116,7 @@ pub async fn finish(
                 &c.client,
                 &subject,
                 &grant,
-                RefreshMode::NewSignIn,
+                RefreshMode::SignedInAt(auth_time),
             )
             .await
             {

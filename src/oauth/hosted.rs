@@ -13,7 +13,7 @@ use crate::crypto::secret_hash::secret_hash;
 use crate::idp::shapes::*;
 use crate::idp::users::{self, PolicyWording};
 use crate::model::user::{User, UserStatus};
-use crate::protocol::ApiError;
+use crate::protocol::{ApiError, ErrorKind};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{OriginalUri, Query, State};
@@ -36,7 +36,7 @@ pub struct ConfirmQuery {
     pub params: AuthorizeParams,
 }
 
-async fn open(
+pub(super) async fn open(
     app: AppState,
     headers: &HeaderMap,
     uri: &Uri,
@@ -49,12 +49,12 @@ async fn open(
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(cause = %e, "hosted UI");
     html::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
 }
 
-fn page(title: &str, body: String) -> Response {
+pub(super) fn page(title: &str, body: String) -> Response {
     html::respond(StatusCode::OK, title, &body)
 }
 
@@ -65,7 +65,7 @@ fn with_cookie(mut resp: Response, cookie: &str) -> Response {
     resp
 }
 
-fn client_name(c: &Checked) -> String {
+pub(super) fn client_name(c: &Checked) -> String {
     c.client
         .client_name
         .clone()
@@ -73,7 +73,7 @@ fn client_name(c: &Checked) -> String {
 }
 
 /// What the sign-in field is called: pools that sign in with an email (or phone) say so.
-fn username_label(pool: &UserPoolType) -> &'static str {
+pub(super) fn username_label(pool: &UserPoolType) -> &'static str {
     let attrs = pool.username_attributes.clone().unwrap_or_default();
     match (
         attrs.iter().any(|a| a == "email"),
@@ -86,7 +86,7 @@ fn username_label(pool: &UserPoolType) -> &'static str {
     }
 }
 
-fn hash_for(c: &Checked, username: &str) -> Option<String> {
+pub(super) fn hash_for(c: &Checked, username: &str) -> Option<String> {
     c.client
         .client_secret
         .as_deref()
@@ -95,7 +95,7 @@ fn hash_for(c: &Checked, username: &str) -> Option<String> {
 
 // ---------------------------------------------------------------- /login
 
-fn login_page(
+pub(super) fn login_page(
     site: &Site,
     c: &Checked,
     username: &str,
@@ -189,12 +189,27 @@ pub async fn login_post(
         Ok(None) => return login_page(&site, &c, name, Some(INCORRECT), None),
         Err(e) => return internal(e),
     };
+    // The API's lockout applies here too: repeated wrong passwords lock the user out for a
+    // while, whichever way they sign in.
+    let failures = match crate::idp::auth::check_lockout(&site.ctx, &user).await {
+        Ok(f) => f,
+        Err(e) if e.kind == ErrorKind::NotAuthorizedException => {
+            return login_page(&site, &c, name, Some(&e.message), None);
+        }
+        Err(e) => return internal(e.message),
+    };
     let right = user
         .password
         .as_ref()
         .is_some_and(|p| check_password(&c.pool_id, &user.username, &form.password, p));
     if !right {
+        if let Err(e) = crate::idp::auth::record_failure(&site.ctx, &user, failures).await {
+            return internal(e.message);
+        }
         return login_page(&site, &c, name, Some(INCORRECT), None);
+    }
+    if let Err(e) = crate::idp::auth::clear_failures(&site.ctx, &user, failures).await {
+        return internal(e.message);
     }
     if !user.enabled {
         return login_page(&site, &c, name, Some("User is disabled."), None);
@@ -234,7 +249,7 @@ pub async fn login_post(
             &site,
             &c,
             name,
-            Some("Password reset required for the user. Use \"Forgot your password?\"."),
+            Some("Password reset required for the user. Choose \"Forgot your password?\" below."),
             None,
         ),
         _ => login_page(&site, &c, name, Some(INCORRECT), None),

@@ -1,6 +1,7 @@
 //! The user-pool domain's HTTP endpoints: OpenID discovery and JWKS, the OAuth 2.0 endpoints
 //! (/oauth2/authorize, /oauth2/token, /oauth2/userInfo, /oauth2/revoke, /logout) and the
-//! hosted pages (/login, /signup, /confirm, /newPassword).
+//! hosted pages (/login, /signup, /confirm, /newPassword, /forgotPassword,
+//! /confirmForgotPassword).
 //!
 //! They answer at the emulator's root (the pool is found from client_id), for Host
 //! `<prefix>.auth.<region>.amazoncognito.com` (or a custom domain), and under the path prefix
@@ -8,6 +9,7 @@
 
 pub mod authorize;
 pub mod discovery;
+pub mod forgot;
 pub mod hosted;
 pub mod html;
 pub mod logout;
@@ -41,6 +43,14 @@ fn endpoints() -> Router<AppState> {
         .route(
             "/confirm",
             get(hosted::confirm_get).post(hosted::confirm_post),
+        )
+        .route(
+            "/forgotPassword",
+            get(forgot::forgot_get).post(forgot::forgot_post),
+        )
+        .route(
+            "/confirmForgotPassword",
+            get(forgot::reset_get).post(forgot::reset_post),
         )
 }
 

@@ -923,3 +923,235 @@ async fn sign_up_confirm_and_new_password_in_the_browser() {
     assert!(r.location().starts_with("/confirm?"), "{}", r.location());
     assert_eq!(param(&r.location(), "username").as_deref(), Some("dave"));
 }
+
+#[tokio::test]
+async fn forgot_password_pages_reset_with_the_mailbox_code() {
+    let e = env().await;
+    add_user(&e, "erin", "erin@example.com", "Passw0rd!", true).await;
+    let cid = e.web.client_id.clone().unwrap();
+    let q = form(&[
+        ("response_type", "code"),
+        ("client_id", &cid),
+        ("redirect_uri", CALLBACK),
+        ("state", "fp"),
+    ]);
+    let login = call(&e.app, "GET", &format!("/login?{q}"), &[], "").await;
+    assert!(
+        login.body.contains(&format!(
+            "href=\"/forgotPassword?{}\"",
+            q.replace('&', "&amp;")
+        )),
+        "{}",
+        login.body
+    );
+    let page = call(&e.app, "GET", &format!("/forgotPassword?{q}"), &[], "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<label for=\"username\">Username</label>")
+    );
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/forgotPassword?{q}"),
+        &[],
+        &form(&[("username", "erin")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let reset = r.location();
+    assert!(reset.starts_with("/confirmForgotPassword?"), "{reset}");
+    assert_eq!(param(&reset, "username").as_deref(), Some("erin"));
+    assert_eq!(param(&reset, "destination").as_deref(), Some("e***@e***"));
+    let page = call(&e.app, "GET", &reset, &[], "").await;
+    assert!(
+        page.body
+            .contains("sent a password reset code to e***@e***")
+    );
+    let code = testkit::latest_code(&e.ctx, "erin@example.com").await;
+
+    let post = |code: String, p1: &'static str, p2: &'static str| {
+        let app = e.app.clone();
+        let reset = reset.clone();
+        async move {
+            call(
+                &app,
+                "POST",
+                &reset,
+                &[],
+                &form(&[
+                    ("username", "erin"),
+                    ("code", &code),
+                    ("password", p1),
+                    ("confirm_password", p2),
+                ]),
+            )
+            .await
+        }
+    };
+    let r = post(code.clone(), "NewPassw0rd!", "Other0rd!!").await;
+    assert!(r.body.contains("role=\"alert\">Passwords do not match."));
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let r = post(wrong.into(), "NewPassw0rd!", "NewPassw0rd!").await;
+    assert!(
+        r.body.contains("role=\"alert\">Invalid verification code"),
+        "{}",
+        r.body
+    );
+    let r = post(code.clone(), "short", "short").await;
+    assert!(
+        r.body
+            .contains("role=\"alert\">Password does not conform to policy"),
+        "{}",
+        r.body
+    );
+    let r = post(code.clone(), "NewPassw0rd!", "NewPassw0rd!").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Your password has been reset."),
+        "{}",
+        r.body
+    );
+    // The new password signs in; the old one no longer does.
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/login?{q}"),
+        &[],
+        &form(&[("username", "erin"), ("password", "Passw0rd!")]),
+    )
+    .await;
+    assert!(r.body.contains("Incorrect username or password."));
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/login?{q}"),
+        &[],
+        &form(&[("username", "erin"), ("password", "NewPassw0rd!")]),
+    )
+    .await;
+    assert!(r.location().starts_with(CALLBACK), "{}", r.body);
+
+    // An unknown user (this client does not prevent user-existence errors): the API's
+    // message on the page.
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/forgotPassword?{q}"),
+        &[],
+        &form(&[("username", "nobody")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("role=\"alert\">Username/client id combination not found."),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn hosted_login_locks_out_after_repeated_wrong_passwords() {
+    let e = env().await;
+    add_user(&e, "alice", "alice@example.com", "Passw0rd!", true).await;
+    let url = authorize_url(&e, &challenge(), &[]);
+    let login = call(&e.app, "GET", &url, &[], "").await.location();
+    let attempt = |password: &'static str| {
+        let app = e.app.clone();
+        let login = login.clone();
+        async move {
+            call(
+                &app,
+                "POST",
+                &login,
+                &[],
+                &form(&[("username", "alice"), ("password", password)]),
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        let r = attempt("Wr0ng-pass!").await;
+        assert!(
+            r.body
+                .contains("role=\"alert\">Incorrect username or password.")
+        );
+    }
+    // Locked: even the right password is refused, as the API does.
+    let r = attempt("Passw0rd!").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("role=\"alert\">Password attempts exceeded"),
+        "{}",
+        r.body
+    );
+    // The API's check (the one InitiateAuth runs) sees the same lockout.
+    let user = e
+        .ctx
+        .store
+        .get_user(&e.pool_id, "alice")
+        .await
+        .unwrap()
+        .unwrap();
+    let err = crate::idp::auth::check_lockout(&e.ctx, &user)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind.name(), "NotAuthorizedException");
+    assert_eq!(err.message, "Password attempts exceeded");
+    // After the lockout passes, the right password signs in and clears the count.
+    e.ctx.clock.advance(3600);
+    let r = attempt("Passw0rd!").await;
+    assert!(r.location().starts_with(CALLBACK), "{}", r.body);
+}
+
+#[tokio::test]
+async fn auth_time_is_the_sign_in_not_the_exchange() {
+    let e = env().await;
+    add_user(&e, "alice", "alice@example.com", "Passw0rd!", true).await;
+    let before = e.ctx.clock.now_secs();
+    let (callback, cookie) = sign_in(&e).await;
+    let after = e.ctx.clock.now_secs();
+    e.ctx.clock.advance(120);
+    let code = param(&callback, "code").unwrap();
+    let r = exchange(&e, &code, Some(VERIFIER)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body = r.json();
+    let signed_in_at = claims(body["id_token"].as_str().unwrap())["auth_time"]
+        .as_i64()
+        .unwrap();
+    assert!((before..=after).contains(&signed_in_at));
+    for t in ["id_token", "access_token"] {
+        let c = claims(body[t].as_str().unwrap());
+        assert_eq!(c["auth_time"], signed_in_at, "{t}");
+        assert!(c["iat"].as_i64().unwrap() >= signed_in_at + 120, "{t}");
+    }
+    // A later authorize from the signed-in browser keeps the original sign-in time.
+    e.ctx.clock.advance(600);
+    let r = call(
+        &e.app,
+        "GET",
+        &authorize_url(&e, &challenge(), &[]),
+        &[("cookie", &cookie)],
+        "",
+    )
+    .await;
+    let code = param(&r.location(), "code").unwrap();
+    let body = exchange(&e, &code, Some(VERIFIER)).await.json();
+    let c = claims(body["id_token"].as_str().unwrap());
+    assert_eq!(c["auth_time"], signed_in_at);
+    // Refreshing keeps it too.
+    let r = call(
+        &e.app,
+        "POST",
+        "/oauth2/token",
+        &[("authorization", &basic(&e.web))],
+        &form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", body["refresh_token"].as_str().unwrap()),
+        ]),
+    )
+    .await;
+    let c = claims(r.json()["access_token"].as_str().unwrap());
+    assert_eq!(c["auth_time"], signed_in_at);
+}

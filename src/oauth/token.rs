@@ -407,7 +407,7 @@ async fn authorization_code(
             .await
             .map_err(|e| OAuthError::server(e.message))?,
         &grant,
-        RefreshMode::NewSignIn,
+        RefreshMode::SignedInAt(stored.auth_time),
     )
     .await
     .map_err(|e| OAuthError::server(e.message))?;

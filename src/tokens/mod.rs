@@ -46,6 +46,9 @@ pub fn pool_id_of_issuer(iss: &str) -> Option<&str> {
 pub enum RefreshMode {
     /// A new sign-in: a new family (origin_jti, auth_time) and its first refresh token.
     NewSignIn,
+    /// Like `NewSignIn` for a sign-in that happened earlier, at this epoch second (the hosted
+    /// UI: tokens from a code exchange carry the time the user signed in, not the exchange).
+    SignedInAt(i64),
     /// A refresh within an existing family: no new refresh token.
     Keep(TokenFamily),
     /// A refresh with rotation: a new refresh token replaces `old_sha256`.
@@ -99,15 +102,19 @@ pub async fn issue(
     let now = ctx.clock.now_secs();
     let now_epoch = ctx.clock.now_epoch();
 
+    let auth_time = match mode {
+        RefreshMode::SignedInAt(t) => t,
+        _ => now,
+    };
     let (family, refresh_token) = match mode {
-        RefreshMode::NewSignIn => {
+        RefreshMode::NewSignIn | RefreshMode::SignedInAt(_) => {
             let family = TokenFamily {
                 origin_jti: crate::ids::uuid(),
                 pool_id: pool_id.to_string(),
                 client_id: client_id.clone(),
                 username: subject.username.clone(),
                 sub: subject.sub.clone(),
-                auth_time: now,
+                auth_time,
                 revoked_at: None,
             };
             let token = refresh::new_refresh_token();

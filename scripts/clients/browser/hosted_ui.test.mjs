@@ -195,3 +195,36 @@ test("the dev mailbox page lists the message with its code; /_dev/ links to it",
   await screenshot(page, "mailbox");
   await page.close();
 });
+
+test("forgot password in the browser: code from the mailbox, new password, sign in", async () => {
+  const page = await browser.context.newPage();
+  const who = `lin+${Date.now()}@example.com`;
+  await createUser(pool.poolId, who, "Old-Password-1");
+  await browser.context.clearCookies(); // signed in by the sign-up test
+  const { verifier, challenge } = pkce();
+  await page.goto(authorizeUrl(pool, app, { state: "fp", nonce: "fp-n", challenge }));
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  assert.equal(new URL(page.url()).pathname, "/forgotPassword");
+  await screenshot(page, "forgot-password");
+  await page.getByLabel("Email").fill(who);
+  await page.getByRole("button", { name: "Reset my password" }).click();
+  await page.waitForURL(/\/confirmForgotPassword\?/);
+  const message = await latestMessage({ to: who, kind: "forgot_password" });
+  assert.match(message.code, /^\d{6}$/);
+  assert.match(await page.locator("p.sub").innerText(), /l\*\*\*@e\*\*\*/, "the masked destination is shown");
+  await page.getByLabel("Code").fill(message.code);
+  await page.getByLabel("New password", { exact: true }).fill("New-Password-2");
+  await page.getByLabel("Enter new password again").fill("New-Password-2");
+  await screenshot(page, "reset-password");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.getByRole("status").innerText(), /Your password has been reset/);
+  assert.equal(await page.getByLabel("Email").inputValue(), who);
+  await page.getByLabel("Password").fill("New-Password-2");
+  await Promise.all([page.waitForURL(`${app.callback}**`), page.getByRole("button", { name: "Sign in" }).click()]);
+  const code = new URL(page.url()).searchParams.get("code");
+  const { status, body } = await exchange(pool, app, code, verifier);
+  assert.equal(status, 200);
+  assert.equal((await verifyJwt(pool.poolId, body.id_token)).payload.email, who);
+  await page.close();
+});

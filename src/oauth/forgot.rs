@@ -1,0 +1,268 @@
+//! The hosted password reset: /forgotPassword asks for the username and sends a code (the
+//! API's ForgotPassword, so the code lands in the dev mailbox), /confirmForgotPassword takes
+//! the code and a new password (ConfirmForgotPassword), then back to the login page.
+
+use super::hosted::{
+    ConfirmQuery, PageQuery, client_name, hash_for, internal, login_page, open, page,
+    username_label,
+};
+use super::html::{alert, esc, field};
+use super::params::{Checked, redirect};
+use super::site::Site;
+use crate::idp::shapes::*;
+use crate::state::AppState;
+use axum::Form;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+
+fn forgot_page(site: &Site, c: &Checked, username: &str, error: Option<&str>) -> Response {
+    let q = c.params.query();
+    let label = username_label(&c.pool);
+    let body = format!(
+        "<h1>Forgot your password?</h1>\
+<p class=\"sub\">Enter your {lower} below and we will send a message to reset your password.</p>{err}\
+<form method=\"post\" action=\"{action}\" novalidate>{user}\
+<button type=\"submit\">Reset my password</button></form>\
+<div class=\"links\"><span>Remembered it? <a href=\"{login}\">Sign in</a></span></div>",
+        lower = esc(&label.to_lowercase()),
+        err = alert(error),
+        action = esc(&format!("{}?{q}", site.path("/forgotPassword"))),
+        user = field(
+            "username",
+            label,
+            if label == "Email" { "email" } else { "text" },
+            username,
+            "autocomplete=\"username\" required autofocus"
+        ),
+        login = esc(&format!("{}?{q}", site.path("/login"))),
+    );
+    page("Forgot your password?", body)
+}
+
+pub async fn forgot_get(
+    State(app): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    match open(app, &headers, &uri, &q.params).await {
+        Ok((site, c)) => forgot_page(
+            &site,
+            &c,
+            q.params.login_hint.as_deref().unwrap_or_default(),
+            None,
+        ),
+        Err(r) => r,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    pub username: String,
+}
+
+fn confirm_url(site: &Site, c: &Checked, username: &str, destination: Option<&str>) -> String {
+    let mut extra = vec![("username", username)];
+    if let Some(d) = destination {
+        extra.push(("destination", d));
+    }
+    let extra = serde_urlencoded::to_string(extra).unwrap_or_default();
+    format!(
+        "{}?{}&{extra}",
+        site.path("/confirmForgotPassword"),
+        c.params.query()
+    )
+}
+
+pub async fn forgot_post(
+    State(app): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+    Form(form): Form<ForgotForm>,
+) -> Response {
+    let (site, c) = match open(app, &headers, &uri, &q.params).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let name = form.username.trim();
+    if name.is_empty() {
+        let label = username_label(&c.pool).to_lowercase();
+        return forgot_page(&site, &c, name, Some(&format!("Enter your {label}.")));
+    }
+    let sent = crate::idp::forgot_password::forgot_password(
+        site.ctx.clone(),
+        ForgotPasswordRequest {
+            client_id: c.client_id.clone(),
+            secret_hash: hash_for(&c, name),
+            username: name.to_string(),
+            ..Default::default()
+        },
+    )
+    .await;
+    match sent {
+        Ok(out) => {
+            let destination = out.code_delivery_details.and_then(|d| d.destination);
+            redirect(&confirm_url(&site, &c, name, destination.as_deref()))
+        }
+        Err(e) => forgot_page(&site, &c, name, Some(&e.message)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetQuery {
+    #[serde(default)]
+    pub destination: Option<String>,
+    #[serde(flatten)]
+    pub confirm: ConfirmQuery,
+}
+
+fn reset_page(
+    site: &Site,
+    c: &Checked,
+    username: &str,
+    destination: Option<&str>,
+    error: Option<&str>,
+) -> Response {
+    let sent_to = match destination {
+        Some(d) if !d.is_empty() => format!("We have sent a password reset code to {}.", esc(d)),
+        _ => "We have sent a password reset code by email or SMS.".to_string(),
+    };
+    let dest_q = destination
+        .map(|d| serde_urlencoded::to_string([("destination", d)]).unwrap_or_default())
+        .map(|d| format!("&{d}"))
+        .unwrap_or_default();
+    let user_q = serde_urlencoded::to_string([("username", username)]).unwrap_or_default();
+    let body = format!(
+        "<h1>Reset your password</h1><p class=\"sub\">{sent_to} Enter it below to set a new password \
+for {client}.</p>{err}<form method=\"post\" action=\"{action}\" novalidate>{user}{code}{p1}{p2}\
+<button type=\"submit\">Change password</button></form>\
+<div class=\"links\"><a href=\"{again}\">Send a new code</a></div>",
+        client = esc(&client_name(c)),
+        err = alert(error),
+        action = esc(&format!(
+            "{}?{}&{user_q}{dest_q}",
+            site.path("/confirmForgotPassword"),
+            c.params.query()
+        )),
+        user = field(
+            "username",
+            username_label(&c.pool),
+            "text",
+            username,
+            "autocomplete=\"username\" required"
+        ),
+        code = field(
+            "code",
+            "Code",
+            "text",
+            "",
+            "inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus"
+        ),
+        p1 = field(
+            "password",
+            "New password",
+            "password",
+            "",
+            "autocomplete=\"new-password\" required"
+        ),
+        p2 = field(
+            "confirm_password",
+            "Enter new password again",
+            "password",
+            "",
+            "autocomplete=\"new-password\" required"
+        ),
+        again = esc(&format!(
+            "{}?{}",
+            site.path("/forgotPassword"),
+            c.params.query()
+        )),
+    );
+    page("Reset your password", body)
+}
+
+pub async fn reset_get(
+    State(app): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Query(q): Query<ResetQuery>,
+) -> Response {
+    match open(app, &headers, &uri, &q.confirm.params).await {
+        Ok((site, c)) => reset_page(
+            &site,
+            &c,
+            q.confirm.username.as_deref().unwrap_or_default(),
+            q.destination.as_deref(),
+            None,
+        ),
+        Err(r) => r,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm_password: String,
+}
+
+pub async fn reset_post(
+    State(app): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Query(q): Query<ResetQuery>,
+    Form(form): Form<ResetForm>,
+) -> Response {
+    let (site, c) = match open(app, &headers, &uri, &q.confirm.params).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let name = form.username.trim();
+    let dest = q.destination.as_deref();
+    if name.is_empty() || form.code.trim().is_empty() || form.password.is_empty() {
+        return reset_page(
+            &site,
+            &c,
+            name,
+            dest,
+            Some("Enter the code and a new password."),
+        );
+    }
+    if form.password != form.confirm_password {
+        return reset_page(&site, &c, name, dest, Some("Passwords do not match."));
+    }
+    let done = crate::idp::forgot_password::confirm_forgot_password(
+        site.ctx.clone(),
+        ConfirmForgotPasswordRequest {
+            client_id: c.client_id.clone(),
+            secret_hash: hash_for(&c, name),
+            username: name.to_string(),
+            confirmation_code: form.code.trim().to_string(),
+            password: form.password.clone(),
+            ..Default::default()
+        },
+    )
+    .await;
+    match done {
+        Ok(_) => login_page(
+            &site,
+            &c,
+            name,
+            None,
+            Some("Your password has been reset. Sign in with your new password."),
+        ),
+        Err(e) if e.kind == crate::protocol::ErrorKind::InternalErrorException => {
+            internal(e.message)
+        }
+        Err(e) => reset_page(&site, &c, name, dest, Some(&e.message)),
+    }
+}
