@@ -49,7 +49,7 @@ pub struct UserFactors {
 }
 
 impl UserFactors {
-    fn enabled(&self) -> Vec<&'static str> {
+    pub fn enabled(&self) -> Vec<&'static str> {
         let mut v = Vec::new();
         if self.sms {
             v.push(SMS_MFA);

@@ -160,6 +160,9 @@ pub struct LoginForm {
     pub password: String,
 }
 
+/// Shown to users whose sign-in needs a second factor: the hosted pages have no MFA step yet.
+const MFA_NOT_SUPPORTED: &str = "This user must complete multi-factor authentication, which the \
+cognito-emu hosted login page does not support yet. Sign in through the API (InitiateAuth) instead.";
 /// The wrong-credentials answer (the same for unknown users, as Cognito's hosted UI).
 const INCORRECT: &str = "Incorrect username or password.";
 
@@ -213,6 +216,18 @@ pub async fn login_post(
     }
     if !user.enabled {
         return login_page(&site, &c, name, Some("User is disabled."), None);
+    }
+    // The hosted pages have no MFA step yet: refuse rather than sign in without the second
+    // factor the API would demand.
+    let mfa_mode = c.pool.mfa_configuration.as_deref().unwrap_or("OFF");
+    if mfa_mode != "OFF" {
+        let factors = match crate::idp::mfa::user_factors(&site.ctx, &user).await {
+            Ok(f) => f,
+            Err(e) => return internal(e.message),
+        };
+        if mfa_mode == "ON" || !factors.enabled().is_empty() {
+            return login_page(&site, &c, name, Some(MFA_NOT_SUPPORTED), None);
+        }
     }
     match user.status {
         UserStatus::Confirmed => authorize::sign_in(&site, &c, &user).await,
