@@ -3,7 +3,6 @@
 //! checks them again. Sign-up and confirmation go through the same handlers as the API
 //! (SignUp, ConfirmSignUp, ResendConfirmationCode), so the rules and the mailbox are shared.
 
-use super::authorize;
 use super::html::{self, alert, esc, field, info};
 use super::params::{self, AuthorizeParams, Checked, redirect};
 use super::session;
@@ -160,9 +159,6 @@ pub struct LoginForm {
     pub password: String,
 }
 
-/// Shown to users whose sign-in needs a second factor: the hosted pages have no MFA step yet.
-const MFA_NOT_SUPPORTED: &str = "This user must complete multi-factor authentication, which the \
-cognito-emu hosted login page does not support yet. Sign in through the API (InitiateAuth) instead.";
 /// The wrong-credentials answer (the same for unknown users, as Cognito's hosted UI).
 const INCORRECT: &str = "Incorrect username or password.";
 
@@ -217,20 +213,8 @@ pub async fn login_post(
     if !user.enabled {
         return login_page(&site, &c, name, Some("User is disabled."), None);
     }
-    // The hosted pages have no MFA step yet: refuse rather than sign in without the second
-    // factor the API would demand.
-    let mfa_mode = c.pool.mfa_configuration.as_deref().unwrap_or("OFF");
-    if mfa_mode != "OFF" {
-        let factors = match crate::idp::mfa::user_factors(&site.ctx, &user).await {
-            Ok(f) => f,
-            Err(e) => return internal(e.message),
-        };
-        if mfa_mode == "ON" || !factors.enabled().is_empty() {
-            return login_page(&site, &c, name, Some(MFA_NOT_SUPPORTED), None);
-        }
-    }
     match user.status {
-        UserStatus::Confirmed => authorize::sign_in(&site, &c, &user).await,
+        UserStatus::Confirmed => super::mfa::after_password(&site, &c, &user, name).await,
         UserStatus::Unconfirmed => {
             // Send a fresh code and continue on the confirmation page; once confirmed, the
             // browser is signed in (the password was right).
@@ -398,7 +382,10 @@ pub async fn new_password_post(
         Ok(v) => v,
         Err(e) => return internal(e),
     };
-    with_cookie(authorize::sign_in(&site, &c, &user).await, &cleared)
+    with_cookie(
+        super::mfa::after_password(&site, &c, &user, "").await,
+        &cleared,
+    )
 }
 
 // ---------------------------------------------------------------- /signup
@@ -583,7 +570,7 @@ pub async fn signup_post(
                 Err(e) => return internal(e),
             };
             if out.user_confirmed {
-                return authorize::sign_in(&site, &c, &user).await;
+                return super::mfa::after_password(&site, &c, &user, &username).await;
             }
             pending_then(
                 &site,
@@ -732,7 +719,10 @@ pub async fn confirm_post(
                 Ok(v) => v,
                 Err(e) => return internal(e),
             };
-            return with_cookie(authorize::sign_in(&site, &c, &user).await, &cleared);
+            return with_cookie(
+                super::mfa::after_password(&site, &c, &user, &username).await,
+                &cleared,
+            );
         }
     }
     login_page(

@@ -1,6 +1,6 @@
 //! The user-pool domain's HTTP endpoints: OpenID discovery and JWKS, the OAuth 2.0 endpoints
 //! (/oauth2/authorize, /oauth2/token, /oauth2/userInfo, /oauth2/revoke, /logout) and the
-//! hosted pages (/login, /signup, /confirm, /newPassword, /forgotPassword,
+//! hosted pages (/login, /mfa, /signup, /confirm, /newPassword, /forgotPassword,
 //! /confirmForgotPassword).
 //!
 //! They answer at the emulator's root (the pool is found from client_id), for Host
@@ -13,6 +13,7 @@ pub mod forgot;
 pub mod hosted;
 pub mod html;
 pub mod logout;
+pub mod mfa;
 pub mod params;
 pub mod revoke;
 pub mod session;
@@ -44,6 +45,7 @@ fn endpoints() -> Router<AppState> {
             "/confirm",
             get(hosted::confirm_get).post(hosted::confirm_post),
         )
+        .route("/mfa", post(mfa::mfa_post))
         .route(
             "/forgotPassword",
             get(forgot::forgot_get).post(forgot::forgot_post),

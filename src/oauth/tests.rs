@@ -1155,3 +1155,112 @@ async fn auth_time_is_the_sign_in_not_the_exchange() {
     let c = claims(r.json()["access_token"].as_str().unwrap());
     assert_eq!(c["auth_time"], signed_in_at);
 }
+
+#[tokio::test]
+async fn hosted_login_asks_for_the_sms_mfa_code() {
+    let e = env().await;
+    crate::idp::mfa::set_user_pool_mfa_config(
+        e.ctx.clone(),
+        SetUserPoolMfaConfigRequest {
+            user_pool_id: e.pool_id.clone(),
+            mfa_configuration: Some("ON".into()),
+            sms_mfa_configuration: Some(SmsMfaConfigType::default()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    add_user(&e, "mona", "mona@example.com", "Passw0rd!", true).await;
+    crate::idp::admin_users::admin_update_user_attributes(
+        e.ctx.clone(),
+        AdminUpdateUserAttributesRequest {
+            user_pool_id: e.pool_id.clone(),
+            username: "mona".into(),
+            user_attributes: vec![
+                testkit::attr("phone_number", "+14325551212"),
+                testkit::attr("phone_number_verified", "true"),
+            ],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let login = call(
+        &e.app,
+        "GET",
+        &authorize_url(&e, &challenge(), &[]),
+        &[],
+        "",
+    )
+    .await
+    .location();
+    let r = call(
+        &e.app,
+        "POST",
+        &login,
+        &[],
+        &form(&[("username", "mona"), ("password", "Passw0rd!")]),
+    )
+    .await;
+    // A correct password does not sign in yet: the MFA page, no session cookie.
+    assert_eq!(r.status, StatusCode::OK, "{}", r.location());
+    assert!(r.cookies().is_empty());
+    assert!(r.body.contains("<h1>Multi-factor authentication</h1>"));
+    assert!(
+        r.body.contains("We have sent a code to +*******1212"),
+        "{}",
+        r.body
+    );
+    let hidden = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = r.body.find(&marker).unwrap() + marker.len();
+        r.body[start..].split('"').next().unwrap().to_string()
+    };
+    let (challenge_name, session) = (hidden("challenge"), hidden("session"));
+    assert_eq!(challenge_name, "SMS_MFA");
+    let action = {
+        let start = r.body.find("action=\"/mfa?").unwrap() + "action=\"".len();
+        r.body[start..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+    };
+    let code = testkit::latest_code(&e.ctx, "+14325551212").await;
+    let answer = |code: String| {
+        let app = e.app.clone();
+        let action = action.clone();
+        let session = session.clone();
+        async move {
+            call(
+                &app,
+                "POST",
+                &action,
+                &[],
+                &form(&[
+                    ("challenge", "SMS_MFA"),
+                    ("session", &session),
+                    ("username", "mona"),
+                    ("code", &code),
+                ]),
+            )
+            .await
+        }
+    };
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let r = answer(wrong.into()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("role=\"alert\">"), "{}", r.body);
+    assert!(r.body.contains("<h1>Multi-factor authentication</h1>"));
+    let r = answer(code).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert!(r.location().starts_with(CALLBACK), "{}", r.location());
+    assert!(r.cookies().iter().any(|c| c.starts_with("cognito-")));
+    let body = exchange(&e, &param(&r.location(), "code").unwrap(), Some(VERIFIER))
+        .await
+        .json();
+    assert_eq!(
+        claims(body["id_token"].as_str().unwrap())["cognito:username"],
+        "mona"
+    );
+}

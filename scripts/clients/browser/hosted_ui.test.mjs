@@ -228,3 +228,40 @@ test("forgot password in the browser: code from the mailbox, new password, sign 
   assert.equal((await verifyJwt(pool.poolId, body.id_token)).payload.email, who);
   await page.close();
 });
+
+test("SMS MFA on the hosted login: the code from the mailbox completes the sign-in", async () => {
+  const mfaPool = await setupPool(app, "mfa");
+  await idp("SetUserPoolMfaConfig", {
+    UserPoolId: mfaPool.poolId,
+    MfaConfiguration: "ON",
+    SmsMfaConfiguration: { SmsConfiguration: { SnsCallerArn: "arn:aws:iam::123456789012:role/sns" } },
+  });
+  const who = "mfa-user@example.com";
+  await createUser(mfaPool.poolId, who, "Mfa-Password-1");
+  await idp("AdminUpdateUserAttributes", {
+    UserPoolId: mfaPool.poolId,
+    Username: who,
+    UserAttributes: [
+      { Name: "phone_number", Value: "+14325550100" },
+      { Name: "phone_number_verified", Value: "true" },
+    ],
+  });
+  const page = await browser.context.newPage();
+  const { verifier, challenge } = pkce();
+  await page.goto(authorizeUrl(mfaPool, app, { state: "mfa", nonce: "mfa-n", challenge }));
+  await page.getByLabel("Email").fill(who);
+  await page.getByLabel("Password").fill("Mfa-Password-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/login\?/);
+  assert.equal(await page.title(), "Multi-factor authentication");
+  assert.match(await page.locator("p.sub").innerText(), /\+\*+0100/);
+  await screenshot(page, "mfa");
+  const message = await latestMessage({ to: "+14325550100" });
+  assert.match(message.code, /^\d{6}$/);
+  await page.getByLabel("Code").fill(message.code);
+  await Promise.all([page.waitForURL(`${app.callback}**`), page.getByRole("button", { name: "Sign in" }).click()]);
+  const { status, body } = await exchange(mfaPool, app, new URL(page.url()).searchParams.get("code"), verifier);
+  assert.equal(status, 200);
+  assert.equal((await verifyJwt(mfaPool.poolId, body.id_token)).payload.email, who);
+  await page.close();
+});
