@@ -303,11 +303,7 @@ async fn client_credentials(
         "jti": crate::ids::uuid(),
         "client_id": c.client_id,
     });
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.typ = None;
-    header.kid = Some(keys.access.kid.clone());
-    let access_token = jsonwebtoken::encode(&header, &claims, &keys.access.encoding)
-        .map_err(OAuthError::server)?;
+    let access_token = keys.access.sign_jwt(&claims).map_err(OAuthError::server)?;
     Ok(json!({
         "access_token": access_token,
         "expires_in": validity.access_secs,

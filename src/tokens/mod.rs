@@ -10,11 +10,11 @@ pub use claims::{GroupClaim, TokenSubject};
 pub use verify::{AccessClaims, verify_access_token, verify_id_token};
 
 use crate::config::IssuerStyle;
+use crate::crypto::keys::SigningKey;
 use crate::idp::shapes::{AuthenticationResultType, UserPoolClientType};
 use crate::protocol::aws_json::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use crate::store::tokens::TokenFamily;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
 /// The scope of tokens the user-pool API issues (self-service calls require it).
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
@@ -76,12 +76,8 @@ impl Grant {
     }
 }
 
-fn sign(claims: &serde_json::Value, kid: &str, key: &EncodingKey) -> ApiResult<String> {
-    let mut header = Header::new(Algorithm::RS256);
-    // Cognito's headers carry only kid and alg.
-    header.typ = None;
-    header.kid = Some(kid.to_string());
-    jsonwebtoken::encode(&header, claims, key).map_err(ApiError::internal)
+fn sign(claims: &serde_json::Value, key: &SigningKey) -> ApiResult<String> {
+    key.sign_jwt(claims).map_err(ApiError::internal)
 }
 
 /// Issues ID and access tokens (and a refresh token as `mode` says) for `subject` signed in
@@ -168,8 +164,8 @@ pub async fn issue(
         &grant.scope,
         now + validity.access_secs,
     );
-    let id_token = sign(&id_claims, &keys.id.kid, &keys.id.encoding)?;
-    let access_token = sign(&access_claims, &keys.access.kid, &keys.access.encoding)?;
+    let id_token = sign(&id_claims, &keys.id)?;
+    let access_token = sign(&access_claims, &keys.access)?;
     Ok(AuthenticationResultType {
         access_token: Some(access_token),
         expires_in: Some(validity.access_secs as i32),
