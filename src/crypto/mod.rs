@@ -2,6 +2,7 @@
 //! the caller.
 
 pub mod keys;
+pub mod montgomery;
 pub mod password;
 pub mod secret_hash;
 pub mod srp;

@@ -3,7 +3,11 @@
 //! HKDF "Caldera Derived Key", and the PASSWORD_VERIFIER signature. Both halves live here so
 //! one test runs a whole handshake; tests elsewhere check it against independent clients.
 //! Pure functions: randomness comes in as arguments.
+//!
+//! The modular arithmetic is `montgomery`'s (fixed-size Montgomery over 48 limbs, a comb
+//! table for g), bit-identical to num-bigint's `modpow` (property tests below).
 
+use super::montgomery::{self, Field, FixedBase};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
@@ -38,7 +42,27 @@ pub static N: LazyLock<BigUint> =
 /// The generator g = 2.
 pub static G: LazyLock<BigUint> = LazyLock::new(|| BigUint::from(2u32));
 /// k = H(padHex(N) || padHex(g)); g is "02", not padded to N's length.
-pub static K: LazyLock<BigUint> = LazyLock::new(|| hash_hex_to_int(&(pad_hex(&N) + &pad_hex(&G))));
+pub static K: LazyLock<BigUint> = LazyLock::new(|| hash_to_int(&[&pad_bytes(&N), &pad_bytes(&G)]));
+
+/// Montgomery constants of N.
+static FIELD: LazyLock<Field> = LazyLock::new(|| Field::new(&N));
+/// The comb table for g (192 KiB, built on first use in ~2 ms).
+static G_TABLE: LazyLock<FixedBase> = LazyLock::new(|| FixedBase::new(&FIELD, &G));
+
+/// base^e mod N.
+pub fn modpow(base: &BigUint, e: &BigUint) -> BigUint {
+    let f = &*FIELD;
+    let b = f.to_mont(&montgomery::to_limbs(&(base % &*N)));
+    montgomery::from_limbs(&f.from_mont(&f.pow(&b, e)))
+}
+
+/// g^e mod N: the comb for exponents up to 256 bits (x, b), the generic path beyond.
+pub fn pow_g(e: &BigUint) -> BigUint {
+    match G_TABLE.pow(&FIELD, e) {
+        Some(r) => montgomery::from_limbs(&FIELD.from_mont(&r)),
+        None => modpow(&G, e),
+    }
+}
 
 /// Minimal big-endian hex, with "00" prepended when the top bit is set (so the value reads
 /// as positive in two's complement, as Java/JS BigIntegers print it).
@@ -53,23 +77,23 @@ pub fn pad_hex(n: &BigUint) -> String {
     hex
 }
 
-fn hex_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
-        .collect()
+/// The bytes `pad_hex` spells: big-endian, with a 0x00 in front when the top bit is set
+/// (made directly, without the hex round trip).
+pub fn pad_bytes(n: &BigUint) -> Vec<u8> {
+    let mut bytes = n.to_bytes_be();
+    if bytes[0] >= 0x80 {
+        bytes.insert(0, 0);
+    }
+    bytes
 }
 
-/// SHA-256 of the bytes a hex string encodes, as an integer.
-fn hash_hex_to_int(hex: &str) -> BigUint {
-    BigUint::from_bytes_be(&Sha256::digest(hex_bytes(hex)))
-}
-
-/// SHA-256 of text, as 64 lowercase hex digits.
-fn hash_text_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// SHA-256 of the concatenated parts, as an integer.
+fn hash_to_int(parts: &[&[u8]]) -> BigUint {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    BigUint::from_bytes_be(&h.finalize())
 }
 
 /// The part of a pool id after the underscore (`us-east-1_AbC` -> `AbC`).
@@ -79,23 +103,27 @@ pub fn pool_name(pool_id: &str) -> &str {
 
 /// x = H(padHex(salt) || H(poolName || userId || ":" || password)).
 pub fn private_key_x(pool_name: &str, user_id: &str, password: &str, salt: &BigUint) -> BigUint {
-    let inner = hash_text_hex(&format!("{pool_name}{user_id}:{password}"));
-    hash_hex_to_int(&(pad_hex(salt) + &inner))
+    let mut inner = Sha256::new();
+    inner.update(pool_name.as_bytes());
+    inner.update(user_id.as_bytes());
+    inner.update(b":");
+    inner.update(password.as_bytes());
+    hash_to_int(&[&pad_bytes(salt), &inner.finalize()])
 }
 
 /// The verifier v = g^x mod N stored per user.
 pub fn verifier(pool_name: &str, user_id: &str, password: &str, salt: &BigUint) -> BigUint {
-    G.modpow(&private_key_x(pool_name, user_id, password, salt), &N)
+    pow_g(&private_key_x(pool_name, user_id, password, salt))
 }
 
 /// u = H(padHex(A) || padHex(B)).
 pub fn scrambler(a_pub: &BigUint, b_pub: &BigUint) -> BigUint {
-    hash_hex_to_int(&(pad_hex(a_pub) + &pad_hex(b_pub)))
+    hash_to_int(&[&pad_bytes(a_pub), &pad_bytes(b_pub)])
 }
 
 /// HKDF-SHA256(ikm = padHex(S), salt = padHex(u), info = "Caldera Derived Key"), 16 bytes.
 pub fn derive_key(s: &BigUint, u: &BigUint) -> [u8; 16] {
-    let hk = hkdf::Hkdf::<Sha256>::new(Some(&hex_bytes(&pad_hex(u))), &hex_bytes(&pad_hex(s)));
+    let hk = hkdf::Hkdf::<Sha256>::new(Some(&pad_bytes(u)), &pad_bytes(s));
     let mut okm = [0u8; 16];
     // 16 bytes is far below HKDF's limit, so expand cannot fail.
     let _ = hk.expand(b"Caldera Derived Key", &mut okm);
@@ -130,7 +158,7 @@ pub struct ServerChallenge {
 
 /// Starts the server side: `b` is the server's random secret (≥ 256 bits).
 pub fn server_challenge(v: &BigUint, b: BigUint) -> ServerChallenge {
-    let b_pub = (&*K * v + G.modpow(&b, &N)) % &*N;
+    let b_pub = (&*K * v + pow_g(&b)) % &*N;
     ServerChallenge { b_pub, b }
 }
 
@@ -144,7 +172,12 @@ pub fn server_key(a_pub: &BigUint, b_pub: &BigUint, b: &BigUint, v: &BigUint) ->
     if u == BigUint::ZERO {
         return None;
     }
-    let s = (a_pub * v.modpow(&u, &N)).modpow(b, &N);
+    // (A·v^u)^b, all in Montgomery form.
+    let f = &*FIELD;
+    let a = f.to_mont(&montgomery::to_limbs(&(a_pub % &*N)));
+    let v = f.to_mont(&montgomery::to_limbs(&(v % &*N)));
+    let base = f.mul(&a, &f.pow(&v, &u));
+    let s = montgomery::from_limbs(&f.from_mont(&f.pow(&base, b)));
     Some(derive_key(&s, &u))
 }
 
@@ -177,7 +210,7 @@ pub mod client {
 
     /// A = g^a mod N.
     pub fn public_a(a: &BigUint) -> BigUint {
-        G.modpow(a, &N)
+        pow_g(a)
     }
 
     /// The key the client derives from the server's B and salt.
@@ -196,11 +229,11 @@ pub mod client {
             return None;
         }
         let x = private_key_x(pool_name, user_id, password, salt);
-        let gx = G.modpow(&x, &N);
+        let gx = pow_g(&x);
         // (B - k·g^x) mod N, kept non-negative.
         let kgx = (&*K * gx) % &*N;
         let base = ((b_pub % &*N) + &*N - kgx) % &*N;
-        let s = base.modpow(&(a + u.clone() * x), &N);
+        let s = modpow(&base, &(a + u.clone() * x));
         Some(derive_key(&s, &u))
     }
 }
@@ -303,6 +336,15 @@ mod tests {
         assert_eq!(pad_hex(&BigUint::from(0x7fu32)), "7f");
         assert_eq!(pad_hex(&BigUint::from(0x123u32)), "0123");
         assert_eq!(pad_hex(&N).len(), 770);
+        for n in [
+            BigUint::ZERO,
+            BigUint::from(0x80u32),
+            BigUint::from(0x7fu32),
+            N.clone(),
+        ] {
+            let hex: String = pad_bytes(&n).iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(hex, pad_hex(&n));
+        }
     }
 
     #[test]
@@ -389,6 +431,44 @@ mod tests {
         assert_eq!(parse_timestamp("garbage"), None);
         for t in [0i64, 951782400, 1709164800, 4102444799] {
             assert_eq!(parse_timestamp(&format_timestamp(t)), Some(t));
+        }
+    }
+
+    fn random(bytes: usize) -> BigUint {
+        use rand::Rng;
+        let mut b = vec![0u8; bytes];
+        rand::rng().fill(&mut b[..]);
+        BigUint::from_bytes_be(&b)
+    }
+
+    /// The server's steps against the plain num-bigint formulas they replaced.
+    #[test]
+    fn fast_paths_match_num_bigint_on_random_inputs() {
+        for round in 0..12 {
+            let salt = random(16);
+            let pw = format!("Passw0rd-{round}");
+            let x = private_key_x("AbCdEf123", "user", &pw, &salt);
+            let v = verifier("AbCdEf123", "user", &pw, &salt);
+            assert_eq!(v, G.modpow(&x, &N));
+            let b = random(32);
+            let ch = server_challenge(&v, b.clone());
+            assert_eq!(ch.b_pub, (&*K * &v + G.modpow(&b, &N)) % &*N);
+            // A from the client, or any value below or above N a client could send.
+            let a_pub = match round % 3 {
+                0 => G.modpow(&random(32), &N),
+                1 => random(384),
+                _ => &*N + random(8) + 1u32,
+            };
+            let u = scrambler(&a_pub, &ch.b_pub);
+            let s = (&a_pub * v.modpow(&u, &N)).modpow(&b, &N);
+            assert_eq!(
+                server_key(&a_pub, &ch.b_pub, &b, &v),
+                Some(derive_key(&s, &u))
+            );
+            // Exponents longer than the comb covers take the generic path.
+            let long = random(40 + round);
+            assert_eq!(pow_g(&long), G.modpow(&long, &N));
+            assert_eq!(modpow(&a_pub, &long), a_pub.modpow(&long, &N));
         }
     }
 }

@@ -30,10 +30,13 @@ pub fn new_refresh_token() -> String {
 }
 
 pub fn sha256_hex(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in Sha256::digest(token.as_bytes()) {
+        hex.push(HEX[usize::from(b >> 4)] as char);
+        hex.push(HEX[usize::from(b & 15)] as char);
+    }
+    hex
 }
 
 fn invalid() -> ApiError {
@@ -90,5 +93,9 @@ mod tests {
         assert_eq!(header["enc"], "A256GCM");
         assert_ne!(t, new_refresh_token());
         assert_eq!(sha256_hex(&t).len(), 64);
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }
