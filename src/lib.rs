@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_bench/constant", post(bench_constant))
         .merge(mail::routes::router())
         .merge(oauth::router())
+        .merge(idp::user_import::upload::router())
         .route(
             "/_identity/.well-known/jwks.json",
             get(identity::openid::jwks),

@@ -15,6 +15,7 @@ pub mod self_service;
 pub mod sign_out;
 pub mod sign_up;
 pub mod tags;
+pub mod user_import;
 pub mod user_pools;
 pub mod users;
 
@@ -91,4 +92,10 @@ action_table! {
     AdminRemoveUserFromGroup => groups::admin_remove_user_from_group,
     AdminListGroupsForUser => groups::admin_list_groups_for_user,
     ListUsersInGroup => groups::list_users_in_group,
+    GetCSVHeader => user_import::get_csv_header,
+    CreateUserImportJob => user_import::create_user_import_job,
+    DescribeUserImportJob => user_import::describe_user_import_job,
+    ListUserImportJobs => user_import::list_user_import_jobs,
+    StartUserImportJob => user_import::start_user_import_job,
+    StopUserImportJob => user_import::stop_user_import_job,
 }

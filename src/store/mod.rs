@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod pools;
 pub mod sessions;
 pub mod tokens;
+pub mod user_import;
 pub mod users;
 
 use sqlx::SqlitePool;
