@@ -8,5 +8,6 @@ mod code_source;
 mod identity;
 mod oauth;
 mod protocol_errors;
+mod user_import;
 mod user_pools;
 mod users;

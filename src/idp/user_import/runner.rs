@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 use tokio::io::AsyncBufReadExt;
 
 /// Rows per transaction.
-pub const CHUNK_ROWS: usize = 20_000;
+pub const CHUNK_ROWS: usize = 10_000;
 /// Most log lines kept per job (skipped and failed rows).
 const MAX_LOG_LINES: usize = 10_000;
 
