@@ -5,7 +5,7 @@ use super::user_pools::load_pool;
 use super::users;
 use crate::protocol::aws_json::Ctx;
 use crate::protocol::{ApiError, ApiResult};
-use crate::store::users::{FilterField, FilterOp, UserFilter};
+use crate::store::users::{FilterOp, UserCursor, UserFilter};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
@@ -33,19 +33,13 @@ pub fn parse_filter(pool: &UserPoolType, text: &str) -> ApiResult<Option<UserFil
         .and_then(|r| r.strip_suffix('"'))
         .ok_or_else(bad_filter)?
         .replace("\\\"", "\"");
-    let (field, value) = match name {
-        "username" => (
-            FilterField::Column("username_key"),
-            users::username_key(pool, &value),
-        ),
-        "email" => (FilterField::Column("email"), value.to_lowercase()),
-        "phone_number" => (FilterField::Column("phone_number"), value),
-        "preferred_username" => (
-            FilterField::Column("preferred_username"),
-            value.to_lowercase(),
-        ),
-        "sub" => (FilterField::Column("sub"), value),
-        "cognito:user_status" => (FilterField::Column("status"), value),
+    let (column, value) = match name {
+        "username" => ("username_key", users::username_key(pool, &value)),
+        "email" => ("email", value.to_lowercase()),
+        "phone_number" => ("phone_number", value),
+        "preferred_username" => ("preferred_username", value.to_lowercase()),
+        "sub" => ("sub", value),
+        "cognito:user_status" => ("status", value),
         "status" => {
             let enabled = match value.as_str() {
                 "Enabled" => "1",
@@ -55,12 +49,41 @@ pub fn parse_filter(pool: &UserPoolType, text: &str) -> ApiResult<Option<UserFil
             if op != FilterOp::Equals {
                 return Err(bad_filter());
             }
-            (FilterField::Column("enabled"), enabled.to_string())
+            ("enabled", enabled.to_string())
         }
-        "name" | "given_name" | "family_name" => (FilterField::Attribute(name.to_string()), value),
+        "name" => ("name", value),
+        "given_name" => ("given_name", value),
+        "family_name" => ("family_name", value),
         _ => return Err(bad_filter()),
     };
-    Ok(Some(UserFilter { field, op, value }))
+    Ok(Some(UserFilter { column, op, value }))
+}
+
+/// The PaginationToken of a page ending at `cursor`: the username, then for a prefix
+/// filter a NUL and the filtered value (usernames cannot contain control characters).
+fn token(cursor: &UserCursor) -> String {
+    match &cursor.key {
+        None => B64.encode(cursor.username.as_bytes()),
+        Some(key) => B64.encode(format!("{}\0{key}", cursor.username)),
+    }
+}
+
+fn parse_token(token: &str) -> ApiResult<UserCursor> {
+    let text = B64
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| ApiError::invalid_parameter("Invalid pagination token."))?;
+    Ok(match text.split_once('\0') {
+        Some((username, key)) => UserCursor {
+            username: username.to_string(),
+            key: Some(key.to_string()),
+        },
+        None => UserCursor {
+            username: text,
+            key: None,
+        },
+    })
 }
 
 pub async fn list_users(ctx: Ctx, input: ListUsersRequest) -> ApiResult<ListUsersResponse> {
@@ -73,30 +96,17 @@ pub async fn list_users(ctx: Ctx, input: ListUsersRequest) -> ApiResult<ListUser
         Some(n) if n > 0 => n.min(60) as u32,
         _ => 60,
     };
-    let after = match input.pagination_token.as_deref() {
-        Some(t) => Some(
-            B64.decode(t)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| ApiError::invalid_parameter("Invalid pagination token."))?,
-        ),
-        None => None,
-    };
-    let mut found = ctx
+    let after = input
+        .pagination_token
+        .as_deref()
+        .map(parse_token)
+        .transpose()?;
+    let page = ctx
         .store
-        .list_users(
-            &input.user_pool_id,
-            after.as_deref(),
-            limit + 1,
-            filter.as_ref(),
-        )
+        .list_users(&input.user_pool_id, after.as_ref(), limit, filter.as_ref())
         .await?;
-    let pagination_token = if found.len() > limit as usize {
-        found.truncate(limit as usize);
-        found.last().map(|u| B64.encode(u.username.as_bytes()))
-    } else {
-        None
-    };
+    let pagination_token = page.next.as_ref().map(token);
+    let found = page.users;
     let wanted = input.attributes_to_get.as_ref();
     let users = found
         .iter()

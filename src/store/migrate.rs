@@ -1,12 +1,21 @@
 //! Applies migrations/*.sql (embedded by build.rs) in version order, each in its own
 //! transaction, recording what was applied with a checksum so an edited migration is
 //! refused instead of silently diverging.
+//!
+//! A migration whose first line is `-- migrate: foreign_keys=off` runs with foreign-key
+//! enforcement off (needed to rebuild a table others reference: SQLite ignores the pragma
+//! inside a transaction, and DROP TABLE would otherwise cascade into the referencing rows).
+//! Before it commits, `PRAGMA foreign_key_check` must find nothing; enforcement is turned
+//! back on whatever happens.
 
 use sha2::{Digest, Sha256};
-use sqlx::{Connection, SqlitePool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+const FOREIGN_KEYS_OFF: &str = "-- migrate: foreign_keys=off";
 
 fn checksum(sql: &str) -> String {
     Sha256::digest(sql.as_bytes())
@@ -16,7 +25,15 @@ fn checksum(sql: &str) -> String {
 }
 
 pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
+    run_migrations(pool, MIGRATIONS).await
+}
+
+/// Applies those of `migrations` this database has not applied yet.
+pub(crate) async fn run_migrations(
+    pool: &SqlitePool,
+    migrations: &[(i64, &str, &str)],
+) -> Result<(), sqlx::Error> {
+    let mut conn: PoolConnection<Sqlite> = pool.acquire().await?;
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS _migrations (
             version INTEGER PRIMARY KEY NOT NULL,
@@ -33,7 +50,7 @@ pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::Error> {
             .await?
             .into_iter()
             .collect();
-    for (version, description, sql) in MIGRATIONS {
+    for (version, description, sql) in migrations {
         let sum = checksum(sql);
         match applied.get(version) {
             Some(done) if *done == sum => continue,
@@ -44,24 +61,67 @@ pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::Error> {
             }
             None => {}
         }
-        let mut tx = conn.begin().await?;
-        sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO _migrations (version, description, checksum, applied_at)
-             VALUES (?, ?, ?, unixepoch('subsec'))",
-        )
-        .bind(version)
-        .bind(description)
-        .bind(&sum)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        let fk_off = sql
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim() == FOREIGN_KEYS_OFF);
+        if fk_off {
+            sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await?;
+            let result = apply(&mut conn, *version, description, sql, &sum, true).await;
+            let restored = sqlx::raw_sql("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await;
+            result?;
+            restored?;
+        } else {
+            apply(&mut conn, *version, description, sql, &sum, false).await?;
+        }
     }
     Ok(())
 }
 
+async fn apply(
+    conn: &mut SqliteConnection,
+    version: i64,
+    description: &str,
+    sql: &str,
+    sum: &str,
+    check_foreign_keys: bool,
+) -> Result<(), sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    if check_foreign_keys {
+        let broken = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut *tx)
+            .await?;
+        if !broken.is_empty() {
+            // Dropping `tx` rolls the migration back.
+            return Err(sqlx::Error::Protocol(format!(
+                "migration {version} ({description}) leaves {} rows with broken foreign keys",
+                broken.len()
+            )));
+        }
+    }
+    sqlx::query(
+        "INSERT INTO _migrations (version, description, checksum, applied_at)
+         VALUES (?, ?, ?, unixepoch('subsec'))",
+    )
+    .bind(version)
+    .bind(description)
+    .bind(sum)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[tokio::test]
     async fn migrations_apply_once_and_edits_are_refused() {
         let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
@@ -77,5 +137,76 @@ mod tests {
             .await
             .unwrap();
         assert!(super::run(&pool).await.is_err());
+    }
+
+    async fn memory_pool() -> SqlitePool {
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .in_memory(true)
+            .foreign_keys(true);
+        sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await
+            .unwrap()
+    }
+
+    async fn foreign_keys_on(pool: &SqlitePool) -> bool {
+        sqlx::query_scalar::<_, i64>("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            == 1
+    }
+
+    #[tokio::test]
+    async fn foreign_keys_off_migrations_rebuild_referenced_tables() {
+        let pool = memory_pool().await;
+        let base: &[(i64, &str, &str)] = &[(
+            1,
+            "base",
+            "CREATE TABLE p (id TEXT PRIMARY KEY NOT NULL);
+             CREATE TABLE c (pid TEXT NOT NULL REFERENCES p(id) ON DELETE CASCADE);
+             INSERT INTO p VALUES ('a'); INSERT INTO c VALUES ('a');",
+        )];
+        run_migrations(&pool, base).await.unwrap();
+        // Rebuilding `p` keeps `c`'s rows (with enforcement on, DROP TABLE p would have
+        // deleted them), and the cascade still works afterwards.
+        let rebuild = "-- migrate: foreign_keys=off
+             CREATE TABLE p_new (id TEXT PRIMARY KEY NOT NULL, extra TEXT);
+             INSERT INTO p_new (id) SELECT id FROM p;
+             DROP TABLE p;
+             ALTER TABLE p_new RENAME TO p;";
+        let all = [base[0], (2, "rebuild", rebuild)];
+        run_migrations(&pool, &all).await.unwrap();
+        assert!(foreign_keys_on(&pool).await);
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM c")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        sqlx::query("DELETE FROM p").execute(&pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM c")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+
+        // A migration that leaves a dangling reference is rolled back and enforcement is
+        // back on.
+        let breaking = "-- migrate: foreign_keys=off
+             INSERT INTO c VALUES ('nobody');";
+        let all = [all[0], all[1], (3, "breaking", breaking)];
+        assert!(run_migrations(&pool, &all).await.is_err());
+        assert!(foreign_keys_on(&pool).await);
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM c")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM _migrations")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
     }
 }
