@@ -112,7 +112,8 @@ pub fn run(budget: Duration) -> Result<Value, String> {
     let modpow_num_bigint = median_us(budget, || {
         black_box(srp::G.modpow(&e, &srp::N));
     });
-    // Lower bounds with this arithmetic, from the algorithms' operation counts:
+    // Floors with this arithmetic, estimated from the algorithms' operation counts (the
+    // window count is the average, so a run can land a little below):
     // g^e by the comb (256-bit e): 15 squarings, 32 table multiplications, 1 to leave
     // Montgomery form; (A·v^u)^b: two 256-bit variable-base powers by a 5-bit sliding window
     // (256 squarings, 16 table entries, ~43 window multiplications each) plus entering and
@@ -135,8 +136,8 @@ pub fn run(budget: Duration) -> Result<Value, String> {
         "mont3072_mul_us": (mul * 1000.0).round() / 1000.0,
         "mont3072_square_us": (square * 1000.0).round() / 1000.0,
         "modpow3072_e256_num_bigint_us": round(modpow_num_bigint),
-        // What each primitive cannot go below with the chosen arithmetic: RS256 is one
-        // CRT private operation; the SRP steps are the operation counts above.
+        // What each primitive costs at least with the chosen arithmetic: RS256 is one CRT
+        // private operation; the SRP steps are the operation counts above.
         "floor_us": {
             "rs256_sign": round(rsa_private_op),
             "srp_verifier": round(comb_floor),
