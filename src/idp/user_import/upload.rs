@@ -94,6 +94,7 @@ async fn upload_csv(
             "We encountered an internal error. Please try again.",
         );
     }
+    sweep_stale_uploads(&dir).await;
     let path = dir.join(format!("{job_id}.csv"));
     let partial = dir.join(format!("{job_id}.csv.part"));
     if let Err(e) = write_body(body, &partial).await {
@@ -125,6 +126,32 @@ async fn upload_csv(
     // S3 answers 200 with an empty body and the object's ETag.
     let etag = format!("\"{}\"", job.upload_secret.get(..32).unwrap_or_default());
     (StatusCode::OK, [(header::ETAG, etag)]).into_response()
+}
+
+/// Removes uploads older than a job may wait before it starts (jobs never started, or whose
+/// emulator stopped, e.g. in-memory test runs): nothing else deletes those files.
+async fn sweep_stale_uploads(dir: &std::path::Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    let max_age = std::time::Duration::from_secs_f64(super::EXPIRE_SECS);
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("import-") && (name.ends_with(".csv") || name.ends_with(".part"))) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .await
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > max_age);
+        if stale {
+            let _ = tokio::fs::remove_file(entry.path()).await;
+        }
+    }
 }
 
 /// Streams the request body to `path` chunk by chunk.
@@ -181,4 +208,31 @@ async fn job_log(
         ));
     }
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], out).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stale_uploads_are_swept_and_others_kept() {
+        let dir = std::env::temp_dir().join(format!("cognito-emu-sweep-{}", crate::ids::uuid()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = dir.join("import-Old0000000.csv");
+        let fresh = dir.join("import-New0000000.csv");
+        let other = dir.join("notes.txt");
+        for p in [&old, &fresh, &other] {
+            std::fs::write(p, "x").unwrap();
+        }
+        let two_days = std::time::Duration::from_secs(48 * 3600);
+        for p in [&old, &other] {
+            let f = std::fs::File::options().write(true).open(p).unwrap();
+            f.set_modified(std::time::SystemTime::now() - two_days)
+                .unwrap();
+        }
+        sweep_stale_uploads(&dir).await;
+        assert!(!old.exists());
+        assert!(fresh.exists() && other.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
