@@ -80,13 +80,16 @@ pub enum ImportOutcome {
     Failed(String),
 }
 
-/// Users per multi-row INSERT (16 values each; SQLite allows 32,766 per statement).
+/// Users per multi-row INSERT (17 values each; SQLite allows 32,766 per statement).
 const ROWS_PER_INSERT: usize = 500;
 
+// The columns `Store::insert_user` fills (imported users have no password), with the same
+// normalised lookup copies.
 const USER_INSERT: &str = "INSERT INTO users (pool_id, username, username_key, sub, status, \
     enabled, attributes, password_salt, password_verifier, created, modified, email, \
-    email_verified, phone_number, phone_number_verified, preferred_username) VALUES ";
-const USER_VALUES: &str = "(?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?)";
+    email_verified, phone_number, phone_number_verified, preferred_username, name, given_name, \
+    family_name) VALUES ";
+const USER_VALUES: &str = "(?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 fn attributes_json(user: &User) -> Result<String, sqlx::Error> {
     serde_json::to_string(&user.attributes).map_err(|e| sqlx::Error::Encode(Box::new(e)))
@@ -123,7 +126,10 @@ async fn insert_plain(
             .bind(user.attr_is_true("email_verified") as i64)
             .bind(user.phone_key())
             .bind(user.attr_is_true("phone_number_verified") as i64)
-            .bind(user.preferred_username_key());
+            .bind(user.preferred_username_key())
+            .bind(user.attr("name"))
+            .bind(user.attr("given_name"))
+            .bind(user.attr("family_name"));
     }
     let rows = q.fetch_all(&mut **tx).await?;
     let mut inserted: std::collections::HashSet<String> = rows

@@ -416,6 +416,23 @@ async fn an_import_creates_reset_required_users_and_counts_every_row() {
     assert_eq!(value("given_name").as_deref(), Some("Alice"));
     assert_eq!(value("address").as_deref(), Some("1 Main St, Apt 2"));
     assert_eq!(value("sub").map(|s| s.len()), Some(36));
+    // ListUsers filters find imported users by their indexed copies.
+    for filter in [r#"given_name = "Alice""#, r#"email = "alice@example.com""#] {
+        let found = crate::idp::list_users::list_users(
+            ctx.clone(),
+            ListUsersRequest {
+                user_pool_id: pool_id.clone(),
+                filter: Some(filter.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .users
+        .unwrap();
+        assert_eq!(found.len(), 1, "{filter}");
+        assert_eq!(found[0].username.as_deref(), Some("alice"));
+    }
     // The first "bob" row won.
     let bob = ctx.store.get_user(&pool_id, "bob").await.unwrap().unwrap();
     assert_eq!(bob.attr("email"), Some("b@example.com"));
