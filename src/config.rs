@@ -3,6 +3,14 @@
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
+/// SQLite's `synchronous` setting for the database file (see `Config::sync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncMode {
+    Off,
+    Normal,
+    Full,
+}
+
 /// How token issuers (`iss`) are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum IssuerStyle {
@@ -44,6 +52,13 @@ pub struct Config {
         default_value_t = false
     )]
     pub in_memory: bool,
+
+    /// SQLite's `synchronous` setting for --db (WAL): `normal` (the default) commits every
+    /// acknowledged write to the database file before answering and survives a crash of the
+    /// emulator, only the last commits can be lost if the machine loses power; `full` also
+    /// fsyncs each commit (power-loss safe, slower); `off` leaves flushing to the OS.
+    #[arg(long, global = true, env = "COGNITO_EMU_SYNC", value_enum, default_value_t = SyncMode::Normal)]
+    pub sync: SyncMode,
 
     /// Region used in IDs and issuers when a request is not SigV4-signed.
     #[arg(
@@ -104,6 +119,7 @@ impl Config {
             port: 0,
             db: PathBuf::new(),
             in_memory: true,
+            sync: SyncMode::Normal,
             region: "us-east-1".into(),
             log_level: "warn".into(),
             issuer_style: IssuerStyle::Local,

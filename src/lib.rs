@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod cpu;
 pub mod crypto;
 pub mod identity;
 pub mod idp;
@@ -163,7 +164,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let store = if config.in_memory {
         Store::open(None).await
     } else {
-        Store::open(Some(&config.db)).await
+        Store::open_with(Some(&config.db), config.sync).await
     }
     .map_err(StartError::Database)?;
     let seed_file = config.seed.clone();

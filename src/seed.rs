@@ -79,7 +79,7 @@ use crate::idp::shapes::{
 };
 use crate::idp::user_pools::{create_pool_with_id, load_pool};
 use crate::idp::users::resolve_user;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::model::IDP;
 use crate::protocol::validate::{Invalid, validate_input};
 use crate::state::AppState;

@@ -8,7 +8,7 @@ use super::openid;
 use super::roles::{PoolRoles, TagMaps, load_roles};
 use super::shapes::*;
 use crate::crypto::sts;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::state::AppState;
 use crate::store::identity::IssuedCredentials;

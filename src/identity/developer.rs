@@ -9,7 +9,7 @@ use super::identity_pools::load_identity_pool;
 use super::login_tokens::{VerifiedLogin, verify_logins};
 use super::shapes::*;
 use crate::ids;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::identity::LinkOutcome;
 use std::collections::BTreeMap;

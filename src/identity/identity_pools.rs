@@ -3,7 +3,7 @@
 
 use super::shapes::*;
 use crate::ids;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use std::collections::BTreeMap;
 

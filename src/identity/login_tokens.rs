@@ -10,7 +10,7 @@
 
 use super::openid;
 use super::shapes::IdentityPool;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use crate::tokens::verify::TokenError;
 use base64::Engine;

@@ -5,7 +5,7 @@
 
 use crate::config::IssuerStyle;
 use crate::crypto::keys::{self, SigningKey};
-use crate::protocol::aws_json::{Ctx, base_url};
+use crate::protocol::ctx::{Ctx, base_url};
 use crate::protocol::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;

@@ -3,7 +3,7 @@
 
 use super::identity_pools::{load_identity_pool, pool_not_found};
 use super::shapes::*;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

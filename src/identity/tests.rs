@@ -4,7 +4,7 @@ use super::identity_pools::*;
 use super::roles::*;
 use super::shapes::*;
 use crate::config::Config;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ErrorKind};
 use std::collections::BTreeMap;
 

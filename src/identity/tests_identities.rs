@@ -11,7 +11,7 @@ use super::shapes::*;
 use super::tests::{AUTH_ROLE, UNAUTH_ROLE, ctx, err_type, map};
 use crate::idp::shapes::{UserPoolClientType, UserPoolType};
 use crate::protocol::ErrorKind;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::tokens::{Grant, GroupClaim, RefreshMode, TokenSubject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;

@@ -7,10 +7,10 @@ use super::shapes::*;
 use super::sign_up::new_user;
 use super::user_pools::load_pool;
 use super::users::{self, PolicyWording};
-use crate::crypto::password::hash_password;
+use crate::cpu::hash_password;
 use crate::mail::{self, Medium};
 use crate::model::user::{User, UserStatus};
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 
 /// Sends the invitation (username and temporary password) through the desired mediums the
@@ -90,7 +90,7 @@ pub async fn admin_create_user(
                 format!("User status is {}", user.status),
             ));
         }
-        user.password = Some(hash_password(&user.pool_id, &user.username, &password));
+        user.password = Some(hash_password(&user.pool_id, &user.username, &password).await?);
         user.modified = now;
         ctx.store.save_user(&user).await?;
         user
@@ -119,7 +119,7 @@ pub async fn admin_create_user(
                 .await?;
             }
         }
-        user.password = Some(hash_password(&user.pool_id, &user.username, &password));
+        user.password = Some(hash_password(&user.pool_id, &user.username, &password).await?);
         if !ctx.store.insert_user(&user, &key).await? {
             return Err(ApiError::new(
                 ErrorKind::UsernameExistsException,
@@ -180,11 +180,7 @@ pub async fn admin_set_user_password(
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
     let mut user = users::require_user(&ctx, &pool, &input.username).await?;
     users::check_password_policy(&pool, &input.password, PolicyWording::Admin)?;
-    user.password = Some(hash_password(
-        &user.pool_id,
-        &user.username,
-        &input.password,
-    ));
+    user.password = Some(hash_password(&user.pool_id, &user.username, &input.password).await?);
     user.status = if input.permanent == Some(true) {
         UserStatus::Confirmed
     } else {

@@ -8,12 +8,12 @@
 
 use super::shapes::*;
 use super::users::{PolicyWording, check_password_policy, check_secret_hash, resolve_user};
-use crate::crypto::{password, srp};
+use crate::crypto::srp;
 use crate::model::user::{User, UserStatus};
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::sessions::StoredChallenge;
-use crate::tokens::{self, Grant, RefreshMode, TokenSubject, refresh};
+use crate::tokens::{self, Grant, RefreshMode, refresh};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use num_bigint::BigUint;
@@ -292,9 +292,13 @@ async fn password_sign_in(
     check_enabled(&user)?;
     check_not_reset(&user)?;
     let failures = check_lockout(ctx, &user).await?;
-    let ok = user.password.as_ref().is_some_and(|stored| {
-        password::check_password(&call.pool_id, &user.username, given_password, stored)
-    });
+    let ok = match &user.password {
+        Some(stored) => {
+            crate::cpu::check_password(&call.pool_id, &user.username, given_password, stored)
+                .await?
+        }
+        None => false,
+    };
     if !ok {
         record_failure(ctx, &user, failures).await?;
         return Err(incorrect());
@@ -324,29 +328,8 @@ async fn finish_sign_in(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcom
     }
 }
 
-/// The user as tokens describe them.
-pub async fn token_subject(ctx: &Ctx, user: &User) -> ApiResult<TokenSubject> {
-    let groups = super::groups::groups_of_user(ctx, &user.pool_id, &user.username)
-        .await?
-        .into_iter()
-        .filter_map(|g| {
-            Some(tokens::GroupClaim {
-                name: g.group_name?,
-                role_arn: g.role_arn,
-                precedence: g.precedence,
-            })
-        })
-        .collect();
-    Ok(TokenSubject {
-        username: user.username.clone(),
-        sub: user.sub.clone(),
-        attributes: user.attributes.clone(),
-        groups,
-    })
-}
-
 pub(super) async fn sign_in_complete(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
-    let subject = token_subject(ctx, user).await?;
+    let subject = tokens::subject_of(ctx, user).await?;
     let result = tokens::issue(
         ctx,
         &call.pool_id,
@@ -541,7 +524,8 @@ async fn start_srp(
         ),
         None => return Err(ApiError::user_not_found()),
     };
-    let challenge = srp::server_challenge(&verifier, random_biguint(32));
+    let b = random_biguint(32);
+    let challenge = crate::cpu::run(move || srp::server_challenge(&verifier, b)).await?;
     let secret_block = random_b64(384);
     put_challenge(
         ctx,
@@ -694,16 +678,18 @@ async fn password_verifier(
     let hex = |k: &str| state[k].as_str().and_then(parse_hex);
     let verified = match (&user.password, block, hex("A"), hex("B"), hex("b")) {
         (Some(p), Some(block), Some(a), Some(b_pub), Some(b)) if within_skew => {
-            srp::server_key(&a, &b_pub, &b, &p.verifier()).is_some_and(|key| {
-                srp::verify_signature(
-                    &key,
-                    srp::pool_name(&call.pool_id),
-                    &user.username,
-                    &block,
-                    timestamp,
-                    signature,
-                )
+            let v = p.verifier();
+            let pool_name = srp::pool_name(&call.pool_id).to_string();
+            let user_id = user.username.clone();
+            let (timestamp, signature) = (timestamp.to_string(), signature.to_string());
+            crate::cpu::run(move || {
+                srp::server_key(&a, &b_pub, &b, &v).is_some_and(|key| {
+                    srp::verify_signature(
+                        &key, &pool_name, &user_id, &block, &timestamp, &signature,
+                    )
+                })
             })
+            .await?
         }
         _ => false,
     };
@@ -752,11 +738,8 @@ async fn new_password(
             "Invalid attributes given, {name} is missing"
         )));
     }
-    user.password = Some(password::hash_password(
-        &call.pool_id,
-        &user.username,
-        new_password,
-    ));
+    user.password =
+        Some(crate::cpu::hash_password(&call.pool_id, &user.username, new_password).await?);
     user.status = UserStatus::Confirmed;
     user.modified = ctx.clock.now_epoch();
     if !ctx.store.save_user(&user).await? {
@@ -784,46 +767,23 @@ fn check_refresh_secret_hash(
     }
 }
 
-/// The user a refresh token belongs to, if they still exist and are enabled.
-async fn refresh_user(
-    ctx: &Ctx,
-    call: &Call,
-    family: &crate::store::tokens::TokenFamily,
-) -> ApiResult<User> {
-    if family.pool_id != call.pool_id {
-        return Err(ApiError::not_authorized("Invalid Refresh Token"));
-    }
-    let user = ctx
-        .store
-        .get_user(&call.pool_id, &family.username)
-        .await?
-        .filter(|u| u.sub == family.sub)
-        .ok_or_else(|| ApiError::not_authorized("Invalid Refresh Token"))?;
-    check_enabled(&user)?;
-    Ok(user)
-}
-
 async fn refresh_sign_in(
     ctx: &Ctx,
     call: &Call,
     params: &BTreeMap<String, String>,
 ) -> ApiResult<Outcome> {
     let token = param(params, "REFRESH_TOKEN")?;
-    let (row, _) = refresh::redeem(ctx, token, &call.client_id, 0).await?;
-    check_refresh_secret_hash(call, &row.family.username, params)?;
-    let user = refresh_user(ctx, call, &row.family).await?;
-    let subject = token_subject(ctx, &user).await?;
-    let result = tokens::issue(
+    let renewed = refresh::renew(
         ctx,
         &call.pool_id,
         &call.client,
-        &subject,
-        &Grant::api(),
-        RefreshMode::Keep(row.family),
+        token,
+        refresh::Entry::InitiateAuth,
+        |family| check_refresh_secret_hash(call, &family.username, params),
     )
     .await?;
     Ok(Outcome {
-        authentication_result: Some(result),
+        authentication_result: Some(renewed.result),
         ..Default::default()
     })
 }
@@ -857,36 +817,17 @@ pub async fn get_tokens_from_refresh_token(
             Some(_) => {}
         }
     }
-    let rotation = call
-        .client
-        .refresh_token_rotation
-        .as_ref()
-        .filter(|r| r.feature == "ENABLED");
-    let grace = rotation
-        .and_then(|r| r.retry_grace_period_seconds)
-        .unwrap_or(0) as i64;
-    let (row, hash) = refresh::redeem(&ctx, &input.refresh_token, &call.client_id, grace).await?;
-    let user = refresh_user(&ctx, &call, &row.family).await?;
-    let subject = token_subject(&ctx, &user).await?;
-    let mode = if rotation.is_some() {
-        RefreshMode::Rotate {
-            family: row.family,
-            old_sha256: hash,
-        }
-    } else {
-        RefreshMode::Keep(row.family)
-    };
-    let result = tokens::issue(
+    let renewed = refresh::renew(
         &ctx,
         &call.pool_id,
         &call.client,
-        &subject,
-        &Grant::api(),
-        mode,
+        &input.refresh_token,
+        refresh::Entry::GetTokens,
+        |_| Ok(()),
     )
     .await?;
     Ok(GetTokensFromRefreshTokenResponse {
-        authentication_result: Some(result),
+        authentication_result: Some(renewed.result),
     })
 }
 

@@ -10,8 +10,9 @@ use super::resource_servers::check_client_scopes;
 use super::shapes::*;
 use super::user_pools::load_pool;
 use crate::ids;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::tokens::validity::unit_secs;
 use serde::Serialize;
 
 /// What Cognito fills in for a client when the request leaves it out. AccessTokenValidity and
@@ -70,53 +71,6 @@ pub async fn load_pool_client(
     {
         Some((pool, client)) if pool == pool_id => Ok(client),
         _ => Err(client_not_found(client_id)),
-    }
-}
-
-/// How long a client's tokens live, in seconds, after its units and defaults are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenValidity {
-    pub access_secs: i64,
-    pub id_secs: i64,
-    pub refresh_secs: i64,
-}
-
-fn unit_secs(unit: Option<&str>, default: i64) -> i64 {
-    match unit {
-        Some("seconds") => 1,
-        Some("minutes") => 60,
-        Some("hours") => 3600,
-        Some("days") => 86400,
-        _ => default,
-    }
-}
-
-/// Effective token lifetimes: access and ID tokens default to 60 minutes, refresh tokens to
-/// 30 days; values without a unit count in hours (access, ID) and days (refresh).
-pub fn token_validity(client: &UserPoolClientType) -> TokenValidity {
-    let units = client.token_validity_units.clone().unwrap_or_default();
-    let secs = |value: Option<i32>, unit: Option<&str>, default_unit: i64, default: i64| {
-        value.map_or(default, |v| v as i64 * unit_secs(unit, default_unit))
-    };
-    TokenValidity {
-        access_secs: secs(
-            client.access_token_validity,
-            units.access_token.as_deref(),
-            3600,
-            3600,
-        ),
-        id_secs: secs(
-            client.id_token_validity,
-            units.id_token.as_deref(),
-            3600,
-            3600,
-        ),
-        refresh_secs: secs(
-            client.refresh_token_validity,
-            units.refresh_token.as_deref(),
-            86400,
-            30 * 86400,
-        ),
     }
 }
 
@@ -447,6 +401,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::idp::user_pools::create_user_pool;
+    use crate::tokens::validity::{TokenValidity, token_validity};
 
     async fn ctx() -> Ctx {
         Ctx::internal(crate::build_state(Config::for_tests()).await.unwrap())

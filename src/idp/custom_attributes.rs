@@ -6,7 +6,7 @@
 
 use super::shapes::*;
 use super::user_pools::load_pool;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 
 /// Most custom attributes a pool may have.

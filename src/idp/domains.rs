@@ -9,7 +9,7 @@
 use super::shapes::*;
 use super::user_pools::{load_pool, save_pool};
 use crate::ids;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use crate::store::oauth::DomainConflict;
 

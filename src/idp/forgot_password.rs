@@ -2,9 +2,9 @@
 
 use super::shapes::*;
 use super::users::{self, Destination, PolicyWording};
-use crate::crypto::password::hash_password;
+use crate::cpu::hash_password;
 use crate::model::user::UserStatus;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 
 fn not_found() -> ApiError {
@@ -87,11 +87,7 @@ pub async fn confirm_forgot_password(
     )
     .await?;
     users::check_password_policy(&pool, &input.password, PolicyWording::Change)?;
-    user.password = Some(hash_password(
-        &user.pool_id,
-        &user.username,
-        &input.password,
-    ));
+    user.password = Some(hash_password(&user.pool_id, &user.username, &input.password).await?);
     if matches!(
         user.status,
         UserStatus::ResetRequired | UserStatus::ForceChangePassword

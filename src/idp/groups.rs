@@ -5,7 +5,7 @@
 use super::shapes::*;
 use super::user_pools::load_pool;
 use super::users;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 
 fn group_not_found() -> ApiError {

@@ -3,7 +3,7 @@
 use super::shapes::*;
 use super::user_pools::load_pool;
 use super::users;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use crate::store::users::{FilterOp, UserCursor, UserFilter};
 use base64::Engine;

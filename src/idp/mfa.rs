@@ -12,7 +12,7 @@ use super::shapes::*;
 use crate::crypto::totp;
 use crate::mail::Medium;
 use crate::model::user::User;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::sessions::StoredChallenge;
 use crate::tokens::refresh;

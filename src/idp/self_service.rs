@@ -6,9 +6,9 @@ use super::attributes::{self, WriteBy};
 use super::shapes::*;
 use super::user_pools::load_pool;
 use super::users::{self, Destination, PolicyWording};
-use crate::crypto::password::{check_password, hash_password};
+use crate::cpu::{check_password, hash_password};
 use crate::model::user::User;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use crate::tokens::verify::{AccessClaims, verify_access_token};
 
@@ -164,18 +164,17 @@ pub async fn change_password(
 ) -> ApiResult<serde_json::Value> {
     let (_, pool, mut user) = signed_in(&ctx, &input.access_token).await?;
     let previous_ok = match (&input.previous_password, &user.password) {
-        (Some(prev), Some(stored)) => check_password(&user.pool_id, &user.username, prev, stored),
+        (Some(prev), Some(stored)) => {
+            check_password(&user.pool_id, &user.username, prev, stored).await?
+        }
         _ => false,
     };
     if !previous_ok {
         return Err(ApiError::not_authorized("Incorrect username or password."));
     }
     users::check_password_policy(&pool, &input.proposed_password, PolicyWording::Change)?;
-    user.password = Some(hash_password(
-        &user.pool_id,
-        &user.username,
-        &input.proposed_password,
-    ));
+    user.password =
+        Some(hash_password(&user.pool_id, &user.username, &input.proposed_password).await?);
     user.modified = ctx.clock.now_epoch();
     ctx.store.save_user(&user).await?;
     Ok(serde_json::json!({}))
@@ -478,12 +477,16 @@ mod tests {
             .await
             .unwrap();
         let user = ctx.store.get_user(&pool_id, "kim").await.unwrap().unwrap();
-        assert!(check_password(
-            &pool_id,
-            "kim",
-            "NewPassw0rd!",
-            user.password.as_ref().unwrap()
-        ));
+        assert!(
+            check_password(
+                &pool_id,
+                "kim",
+                "NewPassw0rd!",
+                user.password.as_ref().unwrap()
+            )
+            .await
+            .unwrap()
+        );
         delete_user(
             ctx.clone(),
             DeleteUserRequest {

@@ -3,7 +3,7 @@
 //! call) rejects the family's access tokens with "Access Token has been revoked".
 
 use super::shapes::*;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::tokens::{ADMIN_SCOPE, refresh, verify_access_token};
 

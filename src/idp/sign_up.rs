@@ -3,10 +3,10 @@
 use super::attributes::{self, WriteBy};
 use super::shapes::*;
 use super::users::{self, Destination, PolicyWording};
-use crate::crypto::password::hash_password;
+use crate::cpu::hash_password;
 use crate::ids;
 use crate::model::user::{User, UserStatus};
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::users::LookupAttr;
 
@@ -146,7 +146,7 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
     .await?;
     attributes::check_required(&pool, &user)?;
     users::check_password_policy(&pool, password, PolicyWording::SignUp)?;
-    user.password = Some(hash_password(&user.pool_id, &user.username, password));
+    user.password = Some(hash_password(&user.pool_id, &user.username, password).await?);
     if !ctx.store.insert_user(&user, &key).await? {
         return Err(username_exists());
     }

@@ -3,7 +3,7 @@
 
 use super::shapes::*;
 use super::user_pools::{load_pool, save_pool};
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 
 /// Most tags a pool may carry (AWS's limit for tagged resources).

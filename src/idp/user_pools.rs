@@ -10,7 +10,7 @@
 use super::custom_attributes::pool_schema;
 use super::shapes::*;
 use crate::ids;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use serde::Serialize;
 

@@ -5,7 +5,7 @@
 use super::shapes::*;
 use crate::crypto::secret_hash;
 use crate::model::user::User;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::users::LookupAttr;
 use rand::Rng;

@@ -106,7 +106,7 @@ pub async fn finish(
                 scope: c.scope.clone(),
                 nonce: c.params.nonce.clone(),
             };
-            let subject = match crate::idp::auth::token_subject(&site.ctx, user).await {
+            let subject = match crate::tokens::subject_of(&site.ctx, user).await {
                 Ok(s) => s,
                 Err(e) => return internal(e),
             };

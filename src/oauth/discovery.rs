@@ -2,7 +2,7 @@
 //! Both follow the issuer setting, so a JWT middleware given the issuer as its authority
 //! finds the keys.
 
-use crate::protocol::aws_json::{Ctx, base_url};
+use crate::protocol::ctx::{Ctx, base_url};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};

@@ -7,7 +7,6 @@ use super::html::{self, alert, esc, field, info};
 use super::params::{self, AuthorizeParams, Checked, redirect};
 use super::session;
 use super::site::Site;
-use crate::crypto::password::{check_password, hash_password};
 use crate::crypto::secret_hash::secret_hash;
 use crate::idp::shapes::*;
 use crate::idp::users::{self, PolicyWording};
@@ -197,10 +196,15 @@ pub async fn login_post(
         }
         Err(e) => return internal(e.message),
     };
-    let right = user
-        .password
-        .as_ref()
-        .is_some_and(|p| check_password(&c.pool_id, &user.username, &form.password, p));
+    let right = match &user.password {
+        Some(p) => {
+            match crate::cpu::check_password(&c.pool_id, &user.username, &form.password, p).await {
+                Ok(right) => right,
+                Err(e) => return internal(e.message),
+            }
+        }
+        None => false,
+    };
     if !right {
         if let Err(e) = crate::idp::auth::record_failure(&site.ctx, &user, failures).await {
             return internal(e.message);
@@ -372,7 +376,11 @@ pub async fn new_password_post(
     if let Err(e) = users::check_password_policy(&c.pool, &form.password, PolicyWording::SignUp) {
         return new_password_page(&site, &c, Some(&e.message));
     }
-    user.password = Some(hash_password(&c.pool_id, &user.username, &form.password));
+    user.password =
+        match crate::cpu::hash_password(&c.pool_id, &user.username, &form.password).await {
+            Ok(p) => Some(p),
+            Err(e) => return internal(e.message),
+        };
     user.status = UserStatus::Confirmed;
     user.modified = site.ctx.clock.now_epoch();
     if let Err(e) = site.ctx.store.save_user(&user).await {

@@ -2,7 +2,7 @@
 //! the pool a domain names (Host `<prefix>.auth.<region>.amazoncognito.com`, a custom domain's
 //! Host, or the path prefix `/_domain/<domain>`).
 
-use crate::protocol::aws_json::{Ctx, base_url};
+use crate::protocol::ctx::{Ctx, base_url};
 use crate::state::AppState;
 use axum::http::{HeaderMap, Uri, header};
 

@@ -2,7 +2,7 @@
 
 use crate::idp::shapes::*;
 use crate::idp::users::testkit;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
@@ -532,6 +532,33 @@ async fn code_flow_with_pkce_session_userinfo_refresh_revoke_logout() {
         "openid email"
     );
     assert!(t["id_token"].is_string());
+    // The same sign-in refreshed through the API keeps its OAuth scopes too (one refresh path).
+    let api = crate::idp::auth::initiate_auth(
+        e.ctx.clone(),
+        InitiateAuthRequest {
+            auth_flow: "REFRESH_TOKEN_AUTH".into(),
+            auth_parameters: Some(
+                [
+                    ("REFRESH_TOKEN".to_string(), refresh.clone()),
+                    (
+                        "SECRET_HASH".to_string(),
+                        testkit::hash(&e.web, "alice").unwrap(),
+                    ),
+                ]
+                .into(),
+            ),
+            client_id: e.web.client_id.clone().unwrap(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .authentication_result
+    .unwrap();
+    assert_eq!(
+        claims(api.access_token.as_deref().unwrap())["scope"],
+        "openid email"
+    );
 
     // Revoke, then the refresh token no longer works.
     let r = call(
@@ -1263,4 +1290,51 @@ async fn hosted_login_asks_for_the_sms_mfa_code() {
         claims(body["id_token"].as_str().unwrap())["cognito:username"],
         "mona"
     );
+}
+
+#[tokio::test]
+async fn token_endpoint_rotates_refresh_tokens_when_the_client_does() {
+    let e = env().await;
+    let mut web = e.web.clone();
+    web.refresh_token_rotation = Some(RefreshTokenRotationType {
+        feature: "ENABLED".into(),
+        retry_grace_period_seconds: Some(0),
+    });
+    assert!(
+        e.ctx
+            .store
+            .update_client(web.client_id.as_deref().unwrap(), "web", &web)
+            .await
+            .unwrap()
+    );
+    add_user(&e, "alice", "alice@example.com", "Passw0rd!", true).await;
+    let (callback, _) = sign_in(&e).await;
+    let code = param(&callback, "code").unwrap();
+    let tokens = exchange(&e, &code, Some(VERIFIER)).await.json();
+    let first = tokens["refresh_token"].as_str().unwrap().to_string();
+    let refresh = |token: String| {
+        let app = e.app.clone();
+        let auth = basic(&e.web);
+        async move {
+            call(
+                &app,
+                "POST",
+                "/oauth2/token",
+                &[("authorization", &auth)],
+                &form(&[("grant_type", "refresh_token"), ("refresh_token", &token)]),
+            )
+            .await
+        }
+    };
+    let r = refresh(first.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let second = r.json()["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    assert_eq!(
+        claims(r.json()["access_token"].as_str().unwrap())["scope"],
+        "openid email"
+    );
+    e.ctx.clock.advance(1);
+    assert_eq!(refresh(first).await.json()["error"], "invalid_grant");
+    assert_eq!(refresh(second).await.status, StatusCode::OK);
 }

@@ -4,7 +4,7 @@
 
 use super::site::Site;
 use crate::idp::shapes::{AuthenticationResultType, UserPoolClientType};
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::state::AppState;
 use crate::tokens::{ADMIN_SCOPE, Grant, RefreshMode};
 use axum::Form;
@@ -288,7 +288,7 @@ async fn client_credentials(
         .pool_keys(&c.pool_id)
         .await?
         .ok_or_else(|| OAuthError::server("pool keys missing"))?;
-    let validity = crate::idp::clients::token_validity(&c.client);
+    let validity = crate::tokens::validity::token_validity(&c.client);
     let now = ctx.clock.now_secs();
     // Cognito's machine-to-machine access token: the client is the subject; no user claims.
     let claims = json!({
@@ -303,7 +303,10 @@ async fn client_credentials(
         "jti": crate::ids::uuid(),
         "client_id": c.client_id,
     });
-    let access_token = keys.access.sign_jwt(&claims).map_err(OAuthError::server)?;
+    let access_token = crate::cpu::run(move || keys.access.sign_jwt(&claims))
+        .await
+        .map_err(|e| OAuthError::server(e.message))?
+        .map_err(OAuthError::server)?;
     Ok(json!({
         "access_token": access_token,
         "expires_in": validity.access_secs,
@@ -399,7 +402,7 @@ async fn authorization_code(
         ctx,
         &c.pool_id,
         &c.client,
-        &crate::idp::auth::token_subject(ctx, &user)
+        &crate::tokens::subject_of(ctx, &user)
             .await
             .map_err(|e| OAuthError::server(e.message))?,
         &grant,
@@ -423,57 +426,25 @@ async fn refresh(ctx: &Ctx, c: &AuthedClient, token: Option<&str>) -> Result<Val
     let token = token
         .filter(|s| !s.is_empty())
         .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required."))?;
-    let rotation = c
-        .client
-        .refresh_token_rotation
-        .as_ref()
-        .filter(|r| r.feature == "ENABLED");
-    let grace = rotation
-        .and_then(|r| r.retry_grace_period_seconds)
-        .unwrap_or(0) as i64;
-    let (row, hash) = match crate::tokens::refresh::redeem(ctx, token, &c.client_id, grace).await {
+    let renewed = match crate::tokens::refresh::renew(
+        ctx,
+        &c.pool_id,
+        &c.client,
+        token,
+        crate::tokens::refresh::Entry::OAuth,
+        |_| Ok(()),
+    )
+    .await
+    {
         Ok(v) => v,
         Err(e) if e.kind == crate::protocol::ErrorKind::InternalErrorException => {
             return Err(OAuthError::server(e.message));
         }
         Err(_) => return Err(OAuthError::bare("invalid_grant")),
     };
-    let user = ctx
-        .store
-        .get_user(&c.pool_id, &row.family.username)
-        .await?
-        .filter(|u| u.enabled)
-        .ok_or_else(|| OAuthError::bare("invalid_grant"))?;
-    let scope = ctx
-        .store
-        .family_scope(&row.family.origin_jti)
-        .await?
-        .unwrap_or_else(|| ADMIN_SCOPE.to_string());
-    let mode = if rotation.is_some() {
-        RefreshMode::Rotate {
-            family: row.family.clone(),
-            old_sha256: hash,
-        }
-    } else {
-        RefreshMode::Keep(row.family.clone())
-    };
-    let result = crate::tokens::issue(
-        ctx,
-        &c.pool_id,
-        &c.client,
-        &crate::idp::auth::token_subject(ctx, &user)
-            .await
-            .map_err(|e| OAuthError::server(e.message))?,
-        &Grant {
-            scope: scope.clone(),
-            nonce: None,
-        },
-        mode,
-    )
-    .await
-    .map_err(|e| OAuthError::server(e.message))?;
+    let scope = renewed.scope;
     let with_id = scope == ADMIN_SCOPE || scope.split(' ').any(|s| s == "openid");
-    Ok(token_body(result, with_id))
+    Ok(token_body(renewed.result, with_id))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! and validates the body against the service model, and hands it to the service's action
 //! table. Every failure before the handler is an AWS-shaped error, never a panic.
 
+use super::ctx::{Ctx, base_url};
 use super::model::{IDENTITY, IDP, ServiceModel};
 use super::validate::{Invalid, validate_input};
 use super::{ApiError, ApiResult, ErrorKind};
@@ -17,38 +18,6 @@ use std::future::Future;
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
-/// What a handler knows about the request besides its input.
-#[derive(Clone)]
-pub struct Ctx {
-    pub app: AppState,
-    /// `scheme://host[:port]` as the client addressed us (the issuer follows it).
-    pub base_url: String,
-    /// The region from the SigV4 credential scope when the request was signed.
-    pub region: String,
-    pub request_id: String,
-}
-
-impl std::ops::Deref for Ctx {
-    type Target = AppState;
-    fn deref(&self) -> &AppState {
-        &self.app
-    }
-}
-
-impl Ctx {
-    /// A context for calling handlers directly (tests, seeding).
-    pub fn internal(app: AppState) -> Self {
-        let base_url = app.config.public_base_url();
-        let region = app.config.region.clone();
-        Ctx {
-            app,
-            base_url,
-            region,
-            request_id: uuid::Uuid::new_v4().to_string(),
-        }
-    }
-}
-
 /// Declares a service's action table: the one list from which dispatch and the list of
 /// implemented actions come. Every modelled action not listed answers NotImplementedException.
 #[macro_export]
@@ -59,7 +28,7 @@ macro_rules! action_table {
 
         /// Runs `action`, or `None` when this table does not implement it.
         pub async fn dispatch(
-            ctx: $crate::protocol::aws_json::Ctx,
+            ctx: $crate::protocol::ctx::Ctx,
             action: &str,
             input: serde_json::Value,
         ) -> Option<$crate::protocol::ApiResult<Vec<u8>>> {
@@ -108,28 +77,6 @@ fn signed_region(headers: &HeaderMap) -> Option<String> {
     let scope = cred.split([',', ' ']).next()?;
     let region = scope.split('/').nth(2)?;
     (!region.is_empty()).then(|| region.to_string())
-}
-
-/// `scheme://host` as the client addressed us.
-pub fn base_url(app: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &app.config.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get("x-forwarded-host")
-        .or_else(|| headers.get(header::HOST))
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty());
-    match host {
-        Some(host) => {
-            let scheme = headers
-                .get("x-forwarded-proto")
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("http");
-            format!("{scheme}://{host}")
-        }
-        None => app.config.public_base_url(),
-    }
 }
 
 /// The handler of `POST /`.

@@ -2,6 +2,7 @@
 
 pub mod aws_json;
 mod coverage;
+pub mod ctx;
 pub mod error;
 pub mod generated;
 pub mod model;

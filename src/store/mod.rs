@@ -16,6 +16,7 @@ pub mod tokens;
 pub mod user_import;
 pub mod users;
 
+use crate::config::SyncMode;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
@@ -34,6 +35,11 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, or an in-memory one when `None`,
     /// and applies the migrations.
     pub async fn open(path: Option<&Path>) -> Result<Store, sqlx::Error> {
+        Self::open_with(path, SyncMode::Normal).await
+    }
+
+    /// [`Store::open`] with SQLite's `synchronous` setting for a database file.
+    pub async fn open_with(path: Option<&Path>, sync: SyncMode) -> Result<Store, sqlx::Error> {
         let store = match path {
             Some(path) => {
                 if let Some(dir) = path.parent()
@@ -45,7 +51,11 @@ impl Store {
                     .filename(path)
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(match sync {
+                        SyncMode::Off => SqliteSynchronous::Off,
+                        SyncMode::Normal => SqliteSynchronous::Normal,
+                        SyncMode::Full => SqliteSynchronous::Full,
+                    })
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
                 let write = SqlitePoolOptions::new()
@@ -53,6 +63,9 @@ impl Store {
                     .min_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
+                    // A ping before every query is a second round trip to the connection's
+                    // thread; a local file connection does not go stale.
+                    .test_before_acquire(false)
                     .connect_with(opts.clone())
                     .await?;
                 migrate::run(&write).await?;
@@ -61,6 +74,7 @@ impl Store {
                     .min_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
+                    .test_before_acquire(false)
                     .connect_with(opts.read_only(true))
                     .await?;
                 Store {
@@ -77,6 +91,7 @@ impl Store {
                     .min_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
+                    .test_before_acquire(false)
                     .connect_with(opts)
                     .await?;
                 migrate::run(&pool).await?;

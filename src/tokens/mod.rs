@@ -4,15 +4,18 @@
 
 pub mod claims;
 pub mod refresh;
+pub mod subject;
+pub mod validity;
 pub mod verify;
 
 pub use claims::{GroupClaim, TokenSubject};
+pub use subject::subject_of;
 pub use verify::{AccessClaims, verify_access_token, verify_id_token};
 
 use crate::config::IssuerStyle;
 use crate::crypto::keys::SigningKey;
-use crate::idp::shapes::{AuthenticationResultType, UserPoolClientType};
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
+use crate::protocol::generated::idp::{AuthenticationResultType, UserPoolClientType};
 use crate::protocol::{ApiError, ApiResult};
 use crate::store::tokens::TokenFamily;
 
@@ -94,7 +97,7 @@ pub async fn issue(
         ApiError::resource_not_found(format!("User pool {pool_id} does not exist."))
     })?;
     let client_id = client.client_id.clone().unwrap_or_default();
-    let validity = crate::idp::clients::token_validity(client);
+    let validity = validity::token_validity(client);
     let now = ctx.clock.now_secs();
     let now_epoch = ctx.clock.now_epoch();
 
@@ -164,8 +167,14 @@ pub async fn issue(
         &grant.scope,
         now + validity.access_secs,
     );
-    let id_token = sign(&id_claims, &keys.id)?;
-    let access_token = sign(&access_claims, &keys.access)?;
+    // Both signatures in one job off the async workers (see crate::cpu).
+    let (id_token, access_token) = crate::cpu::run(move || {
+        Ok::<_, ApiError>((
+            sign(&id_claims, &keys.id)?,
+            sign(&access_claims, &keys.access)?,
+        ))
+    })
+    .await??;
     Ok(AuthenticationResultType {
         access_token: Some(access_token),
         expires_in: Some(validity.access_secs as i32),

@@ -2,9 +2,12 @@
 //! base64url parts, header `{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}`), each backed by a
 //! stored row found through the token's SHA-256.
 
-use crate::protocol::aws_json::Ctx;
+use super::{ADMIN_SCOPE, Grant, RefreshMode};
+use crate::model::user::User;
+use crate::protocol::ctx::Ctx;
+use crate::protocol::generated::idp::{AuthenticationResultType, UserPoolClientType};
 use crate::protocol::{ApiError, ApiResult};
-use crate::store::tokens::RefreshTokenRow;
+use crate::store::tokens::{RefreshTokenRow, TokenFamily};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use rand::RngCore;
@@ -76,6 +79,100 @@ pub async fn redeem(
         return Err(invalid());
     }
     Ok((row, hash))
+}
+
+/// Where a refresh token is presented. Cognito treats them alike except for rotation:
+/// a rotating client renews only through GetTokensFromRefreshToken and the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// InitiateAuth / AdminInitiateAuth with REFRESH_TOKEN_AUTH (or REFRESH_TOKEN).
+    InitiateAuth,
+    /// GetTokensFromRefreshToken.
+    GetTokens,
+    /// `/oauth2/token` with `grant_type=refresh_token`.
+    OAuth,
+}
+
+/// What a renewal issued, and the scope it carries (the sign-in's own: an OAuth sign-in keeps
+/// its scopes whichever entry point refreshes it).
+pub struct Renewed {
+    pub result: AuthenticationResultType,
+    pub scope: String,
+    pub user: User,
+}
+
+/// The client's rotation setting: `Some(grace seconds)` when RefreshTokenRotation is ENABLED.
+fn rotation(client: &UserPoolClientType) -> Option<i64> {
+    client
+        .refresh_token_rotation
+        .as_ref()
+        .filter(|r| r.feature == "ENABLED")
+        .map(|r| i64::from(r.retry_grace_period_seconds.unwrap_or(0)))
+}
+
+/// Redeems `token` for new tokens: the one refresh path behind REFRESH_TOKEN_AUTH,
+/// GetTokensFromRefreshToken and the token endpoint. `check_family` runs once the token's
+/// sign-in is known and before anything is issued (InitiateAuth checks SECRET_HASH with the
+/// family's username there).
+///
+/// Rotation as Cognito documents it (RefreshTokenRotationType, "Refresh tokens" in the
+/// developer guide): with rotation enabled, GetTokensFromRefreshToken and the token endpoint
+/// answer a new refresh token and the old one keeps working for RetryGracePeriodSeconds;
+/// REFRESH_TOKEN_AUTH cannot be used on such a client. Without rotation, no new refresh token.
+pub async fn renew(
+    ctx: &Ctx,
+    pool_id: &str,
+    client: &UserPoolClientType,
+    token: &str,
+    entry: Entry,
+    check_family: impl FnOnce(&TokenFamily) -> ApiResult<()>,
+) -> ApiResult<Renewed> {
+    let client_id = client.client_id.as_deref().unwrap_or_default();
+    let rotation = rotation(client);
+    if entry == Entry::InitiateAuth && rotation.is_some() {
+        // AWS documents the refusal, not its wording: the message names what to use instead.
+        return Err(ApiError::invalid_parameter(
+            "REFRESH_TOKEN_AUTH is not supported for an app client with refresh token rotation \
+             enabled. Use GetTokensFromRefreshToken.",
+        ));
+    }
+    let (row, hash) = redeem(ctx, token, client_id, rotation.unwrap_or(0)).await?;
+    if row.family.pool_id != pool_id {
+        return Err(invalid());
+    }
+    check_family(&row.family)?;
+    let user = ctx
+        .store
+        .get_user(pool_id, &row.family.username)
+        .await?
+        .filter(|u| u.sub == row.family.sub)
+        .ok_or_else(invalid)?;
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    let scope = ctx
+        .store
+        .family_scope(&row.family.origin_jti)
+        .await?
+        .unwrap_or_else(|| ADMIN_SCOPE.to_string());
+    let mode = match rotation {
+        Some(_) => RefreshMode::Rotate {
+            family: row.family,
+            old_sha256: hash,
+        },
+        None => RefreshMode::Keep(row.family),
+    };
+    let subject = super::subject_of(ctx, &user).await?;
+    let grant = Grant {
+        scope: scope.clone(),
+        nonce: None,
+    };
+    let result = super::issue(ctx, pool_id, client, &subject, &grant, mode).await?;
+    Ok(Renewed {
+        result,
+        scope,
+        user,
+    })
 }
 
 #[cfg(test)]

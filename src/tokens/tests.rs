@@ -1,6 +1,6 @@
 use super::*;
 use crate::config::Config;
-use crate::idp::shapes::{UserPoolClientType, UserPoolType};
+use crate::protocol::generated::idp::{UserPoolClientType, UserPoolType};
 use crate::state::AppState;
 use crate::store::Store;
 use serde_json::Value;

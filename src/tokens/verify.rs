@@ -1,7 +1,7 @@
 //! Verifying tokens the emulator issued: the access-token check every self-service call
 //! (GetUser, ChangePassword, GlobalSignOut, ...) makes, and an ID-token check for identity pools.
 
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;

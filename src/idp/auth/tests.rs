@@ -1,4 +1,5 @@
 use super::*;
+use crate::crypto::password;
 use crate::idp::sign_out;
 use crate::idp::users::testkit::{self, kind};
 use crate::tokens::verify_access_token;
@@ -719,7 +720,58 @@ async fn refresh_token_rotation_issues_a_new_refresh_token() {
     assert_ne!(rt, rt2);
     f.ctx.clock.advance(1);
     assert_eq!(message(get(rt).await), na("Invalid Refresh Token"));
-    assert!(get(rt2).await.is_ok());
+    assert!(get(rt2.clone()).await.is_ok());
+    // A rotating client cannot refresh through REFRESH_TOKEN_AUTH (AWS documents the refusal).
+    let (kind_, text) = message(
+        f.initiate(
+            "REFRESH_TOKEN_AUTH",
+            f.params(&[("REFRESH_TOKEN", &rt2)], "alice"),
+        )
+        .await,
+    );
+    assert_eq!(kind_, "InvalidParameterException");
+    assert!(text.contains("GetTokensFromRefreshToken"), "{text}");
+}
+
+#[tokio::test]
+async fn rotation_grace_period_keeps_the_replaced_token_working_for_a_while() {
+    let f = fixture(false, |c| {
+        c.refresh_token_rotation = Some(RefreshTokenRotationType {
+            feature: "ENABLED".into(),
+            retry_grace_period_seconds: Some(30),
+        });
+    })
+    .await;
+    f.user("alice", UserStatus::Confirmed).await;
+    let rt = f
+        .password_login("alice", PW)
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    let get = |token: String| {
+        get_tokens_from_refresh_token(
+            f.ctx.clone(),
+            GetTokensFromRefreshTokenRequest {
+                refresh_token: token,
+                client_id: f.client_id.clone(),
+                ..Default::default()
+            },
+        )
+    };
+    let rt2 = get(rt.clone())
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    assert!(rt2.refresh_token.is_some());
+    f.ctx.clock.advance(20);
+    // A retry within the grace period still works (and rotates again).
+    assert!(get(rt.clone()).await.is_ok());
+    f.ctx.clock.advance(20);
+    assert_eq!(message(get(rt).await), na("Invalid Refresh Token"));
 }
 
 #[tokio::test]

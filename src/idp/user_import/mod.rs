@@ -13,7 +13,7 @@ pub mod upload;
 
 use super::shapes::*;
 use super::user_pools::load_pool;
-use crate::protocol::aws_json::Ctx;
+use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::user_import::ImportJob;
 use rand::Rng;
