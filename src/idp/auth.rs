@@ -6,13 +6,16 @@
 //! Challenges: PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED; the MFA challenges that may follow
 //! a correct password are in `idp::mfa`.
 
+use super::challenge::{
+    self, Call, ChallengeState, Outcome, Step, check_enabled, incorrect, invalid_session, param,
+    random_b64,
+};
 use super::shapes::*;
 use super::users::{PolicyWording, check_password_policy, check_secret_hash, resolve_user};
 use crate::crypto::srp;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
-use crate::store::sessions::StoredChallenge;
 use crate::tokens::{self, Grant, RefreshMode, refresh};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -26,100 +29,6 @@ const FAILURES_BEFORE_LOCKOUT: i64 = 5;
 const MAX_LOCKOUT_SECS: f64 = 900.0;
 /// How far a PASSWORD_VERIFIER TIMESTAMP may be from the server's clock.
 const TIMESTAMP_SKEW_SECS: i64 = 300;
-
-/// What every sign-in step answers (the four actions' responses have these members).
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub challenge_name: Option<String>,
-    pub session: Option<String>,
-    pub challenge_parameters: Option<BTreeMap<String, String>>,
-    pub authentication_result: Option<AuthenticationResultType>,
-}
-
-macro_rules! outcome_into {
-    ($($t:ty),*) => {$(
-        impl From<Outcome> for $t {
-            fn from(o: Outcome) -> Self {
-                Self {
-                    challenge_name: o.challenge_name,
-                    session: o.session,
-                    // Cognito always sends ChallengeParameters ({} with tokens).
-                    challenge_parameters: Some(o.challenge_parameters.unwrap_or_default()),
-                    authentication_result: o.authentication_result,
-                    available_challenges: None,
-                }
-            }
-        }
-    )*};
-}
-outcome_into!(
-    InitiateAuthResponse,
-    AdminInitiateAuthResponse,
-    RespondToAuthChallengeResponse,
-    AdminRespondToAuthChallengeResponse
-);
-
-/// The pool and client a sign-in call runs against.
-pub struct Call {
-    pub pool_id: String,
-    pub pool: UserPoolType,
-    pub client_id: String,
-    pub client: UserPoolClientType,
-    pub admin: bool,
-}
-
-impl Call {
-    /// Admin calls name the pool and the client; public calls only the client.
-    pub async fn load(ctx: &Ctx, admin_pool: Option<&str>, client_id: &str) -> ApiResult<Call> {
-        let (pool_id, client) = match admin_pool {
-            Some(pool_id) => {
-                super::user_pools::load_pool(ctx, pool_id).await?;
-                (
-                    pool_id.to_string(),
-                    super::clients::load_pool_client(ctx, pool_id, client_id).await?,
-                )
-            }
-            None => super::clients::load_client(ctx, client_id).await?,
-        };
-        let pool = super::user_pools::load_pool(ctx, &pool_id).await?;
-        Ok(Call {
-            pool_id,
-            pool,
-            client_id: client_id.to_string(),
-            client,
-            admin: admin_pool.is_some(),
-        })
-    }
-
-    fn prevents_existence_errors(&self) -> bool {
-        super::users::prevents_user_existence_errors(&self.client)
-    }
-
-    /// The answer for a user that does not exist.
-    fn unknown_user(&self) -> ApiError {
-        if self.prevents_existence_errors() {
-            incorrect()
-        } else {
-            ApiError::user_not_found()
-        }
-    }
-
-    /// Session lifetime (AuthSessionValidity, minutes; 3 by default).
-    fn session_secs(&self) -> f64 {
-        self.client.auth_session_validity.unwrap_or(3).clamp(3, 15) as f64 * 60.0
-    }
-}
-
-fn incorrect() -> ApiError {
-    ApiError::not_authorized("Incorrect username or password.")
-}
-
-pub(super) fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> ApiResult<&'a str> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .ok_or_else(|| ApiError::invalid_parameter(format!("Missing required parameter {name}")))
-}
 
 const PUBLIC_FLOWS: &[&str] = &[
     "USER_SRP_AUTH",
@@ -207,7 +116,8 @@ async fn initiate(
     match flow {
         "USER_SRP_AUTH" => start_srp(ctx, call, params).await,
         "USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" | "ADMIN_USER_PASSWORD_AUTH" => {
-            password_sign_in(ctx, call, params).await
+            let step = password_step(ctx, call, params).await?;
+            finish(ctx, call, step).await
         }
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_sign_in(ctx, call, params).await,
         // Custom challenges are driven by Lambda triggers, which the emulator does not run.
@@ -217,6 +127,14 @@ async fn initiate(
         _ => Err(ApiError::invalid_parameter(format!(
             "{flow} is not supported by cognito-emu yet."
         ))),
+    }
+}
+
+/// What the API answers for a step: tokens once signed in, else the challenge.
+pub async fn finish(ctx: &Ctx, call: &Call, step: Step) -> ApiResult<Outcome> {
+    match step {
+        Step::SignedIn(user) => sign_in_complete(ctx, call, &user).await,
+        Step::Challenge(outcome) => Ok(outcome),
     }
 }
 
@@ -254,38 +172,32 @@ pub(crate) async fn clear_failures(ctx: &Ctx, user: &User, failures: i64) -> Api
     Ok(())
 }
 
-pub(super) fn check_enabled(user: &User) -> ApiResult<()> {
-    if user.enabled {
-        Ok(())
-    } else {
-        Err(ApiError::not_authorized("User is disabled."))
-    }
+fn reset_required() -> ApiError {
+    ApiError::new(
+        ErrorKind::PasswordResetRequiredException,
+        "Password reset required for the user",
+    )
 }
 
 fn check_not_reset(user: &User) -> ApiResult<()> {
     if user.status == UserStatus::ResetRequired {
-        Err(ApiError::new(
-            ErrorKind::PasswordResetRequiredException,
-            "Password reset required for the user",
-        ))
+        Err(reset_required())
     } else {
         Ok(())
     }
 }
 
-async fn password_sign_in(
+/// A username and password (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH,
+/// and the hosted login page): the user's state, lockout and password checked in Cognito's
+/// order, then where a correct password leads.
+pub async fn password_step(
     ctx: &Ctx,
     call: &Call,
     params: &BTreeMap<String, String>,
-) -> ApiResult<Outcome> {
+) -> ApiResult<Step> {
     let username = param(params, "USERNAME")?;
     let given_password = param(params, "PASSWORD")?;
-    check_secret_hash(
-        &call.client_id,
-        &call.client,
-        username,
-        params.get("SECRET_HASH").map(String::as_str),
-    )?;
+    call.check_secret_hash(username, params)?;
     let Some(user) = resolve_user(ctx, &call.pool, username).await? else {
         return Err(call.unknown_user());
     };
@@ -307,28 +219,34 @@ async fn password_sign_in(
     after_password(ctx, call, user).await
 }
 
-/// Where a verified password leads: the user's state, then tokens.
-async fn after_password(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Outcome> {
+/// Where a verified password leads: the user's state, then MFA, then signed in. The hosted
+/// pages call it too when a sign-in continues after the user confirmed their account.
+pub async fn after_password(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
     match user.status {
         UserStatus::Unconfirmed => Err(ApiError::new(
             ErrorKind::UserNotConfirmedException,
             "User is not confirmed.",
         )),
-        UserStatus::ResetRequired => check_not_reset(&user).map(|_| Outcome::default()),
-        UserStatus::ForceChangePassword => new_password_challenge(ctx, call, &user).await,
-        _ => finish_sign_in(ctx, call, &user).await,
+        UserStatus::ResetRequired => Err(reset_required()),
+        UserStatus::ForceChangePassword => new_password_challenge(ctx, call, &user)
+            .await
+            .map(Step::Challenge),
+        _ => second_factor(ctx, call, user).await,
     }
 }
 
-/// The password step is done: an MFA challenge when the user needs one, else tokens.
-async fn finish_sign_in(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
-    match super::mfa::challenge_after_password(ctx, call, user).await? {
-        Some(challenge) => Ok(challenge),
-        None => sign_in_complete(ctx, call, user).await,
-    }
+/// The password step is done: an MFA challenge when the user needs one, else signed in.
+async fn second_factor(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
+    Ok(
+        match super::mfa::challenge_after_password(ctx, call, &user).await? {
+            Some(challenge) => Step::Challenge(challenge),
+            None => Step::SignedIn(user),
+        },
+    )
 }
 
-pub(super) async fn sign_in_complete(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
+/// Tokens for a user who completed sign-in through the API.
+async fn sign_in_complete(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
     let subject = tokens::subject_of(ctx, user).await?;
     let result = tokens::issue(
         ctx,
@@ -345,75 +263,6 @@ pub(super) async fn sign_in_complete(ctx: &Ctx, call: &Call, user: &User) -> Api
     })
 }
 
-fn random_b64(len: usize) -> String {
-    let mut bytes = vec![0u8; len];
-    rand::rng().fill_bytes(&mut bytes);
-    B64.encode(bytes)
-}
-
-/// A new challenge Session string (Cognito's are long opaque base64 strings).
-pub(super) fn new_session() -> String {
-    format!("AYABe{}", random_b64(240))
-}
-
-pub(super) async fn put_challenge(
-    ctx: &Ctx,
-    call: &Call,
-    handle: &str,
-    username: &str,
-    challenge: &str,
-    state: serde_json::Value,
-) -> ApiResult<()> {
-    let now = ctx.clock.now_epoch();
-    ctx.store
-        .put_challenge(
-            &refresh::sha256_hex(handle),
-            &StoredChallenge {
-                pool_id: call.pool_id.clone(),
-                client_id: call.client_id.clone(),
-                username: username.to_string(),
-                challenge: challenge.to_string(),
-                state,
-                expires: now + call.session_secs(),
-            },
-            now,
-        )
-        .await?;
-    Ok(())
-}
-
-pub(super) fn invalid_session() -> ApiError {
-    ApiError::not_authorized("Invalid session for the user.")
-}
-
-/// The stored challenge a Session names, for this client and challenge, unexpired.
-pub(super) async fn load_session(
-    ctx: &Ctx,
-    call: &Call,
-    session: Option<&str>,
-    challenge: &str,
-) -> ApiResult<(String, StoredChallenge)> {
-    let session = session
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::invalid_parameter("Missing required parameter Session"))?;
-    let hash = refresh::sha256_hex(session);
-    let stored = ctx
-        .store
-        .get_challenge(&hash)
-        .await?
-        .filter(|c| c.client_id == call.client_id && c.pool_id == call.pool_id)
-        .ok_or_else(invalid_session)?;
-    if stored.challenge != challenge {
-        return Err(invalid_session());
-    }
-    if ctx.clock.now_epoch() > stored.expires {
-        return Err(ApiError::not_authorized(
-            "Invalid session for the user, session is expired.",
-        ));
-    }
-    Ok((hash, stored))
-}
-
 /// Required attributes of the pool's schema the user lacks, as `userAttributes.<name>`.
 fn missing_required(pool: &UserPoolType, user: &User) -> Vec<String> {
     pool.schema_attributes
@@ -427,14 +276,13 @@ fn missing_required(pool: &UserPoolType, user: &User) -> Vec<String> {
 }
 
 async fn new_password_challenge(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
-    let session = new_session();
-    put_challenge(
+    let session = challenge::open_session(
         ctx,
         call,
-        &session,
         &user.username,
-        "NEW_PASSWORD_REQUIRED",
-        serde_json::json!({"sub": user.sub}),
+        ChallengeState::NewPasswordRequired {
+            sub: user.sub.clone(),
+        },
     )
     .await?;
     let attrs: serde_json::Map<String, serde_json::Value> = user
@@ -454,12 +302,11 @@ async fn new_password_challenge(ctx: &Ctx, call: &Call, user: &User) -> ApiResul
             serde_json::Value::Object(attrs).to_string(),
         ),
     ]);
-    Ok(Outcome {
-        challenge_name: Some("NEW_PASSWORD_REQUIRED".into()),
-        session: Some(session),
-        challenge_parameters: Some(params),
-        authentication_result: None,
-    })
+    Ok(Outcome::challenge(
+        "NEW_PASSWORD_REQUIRED",
+        Some(session),
+        params,
+    ))
 }
 
 fn parse_hex(s: &str) -> Option<BigUint> {
@@ -482,12 +329,7 @@ async fn start_srp(
 ) -> ApiResult<Outcome> {
     let username = param(params, "USERNAME")?;
     let a_hex = param(params, "SRP_A")?;
-    check_secret_hash(
-        &call.client_id,
-        &call.client,
-        username,
-        params.get("SECRET_HASH").map(String::as_str),
-    )?;
+    call.check_secret_hash(username, params)?;
     let a_pub = parse_hex(a_hex)
         .filter(|a| (a % &*srp::N) != BigUint::ZERO)
         .ok_or_else(|| ApiError::invalid_parameter("Invalid SRP_A."))?;
@@ -527,18 +369,17 @@ async fn start_srp(
     let b = random_biguint(32);
     let challenge = crate::cpu::run(move || srp::server_challenge(&verifier, b)).await?;
     let secret_block = random_b64(384);
-    put_challenge(
+    challenge::open(
         ctx,
         call,
         &secret_block,
         if decoy { "" } else { &user_id },
-        "PASSWORD_VERIFIER",
-        serde_json::json!({
-            "A": a_pub.to_str_radix(16),
-            "b": challenge.b.to_str_radix(16),
-            "B": challenge.b_pub.to_str_radix(16),
-            "sub": sub,
-        }),
+        ChallengeState::PasswordVerifier {
+            sub,
+            a: a_pub.to_str_radix(16),
+            b: challenge.b.to_str_radix(16),
+            b_pub: challenge.b_pub.to_str_radix(16),
+        },
     )
     .await?;
     let params = BTreeMap::from([
@@ -549,12 +390,7 @@ async fn start_srp(
         ("USERNAME".to_string(), user_id),
     ]);
     // Cognito sends no Session with PASSWORD_VERIFIER: the SECRET_BLOCK carries the state.
-    Ok(Outcome {
-        challenge_name: Some("PASSWORD_VERIFIER".into()),
-        session: None,
-        challenge_parameters: Some(params),
-        authentication_result: None,
-    })
+    Ok(Outcome::challenge("PASSWORD_VERIFIER", None, params))
 }
 
 pub async fn respond_to_auth_challenge(
@@ -563,15 +399,15 @@ pub async fn respond_to_auth_challenge(
 ) -> ApiResult<RespondToAuthChallengeResponse> {
     let call = Call::load(&ctx, None, &input.client_id).await?;
     let responses = input.challenge_responses.unwrap_or_default();
-    Ok(respond(
+    let step = respond_step(
         &ctx,
         &call,
         &input.challenge_name,
         &responses,
         input.session.as_deref(),
     )
-    .await?
-    .into())
+    .await?;
+    Ok(finish(&ctx, &call, step).await?.into())
 }
 
 pub async fn admin_respond_to_auth_challenge(
@@ -580,31 +416,28 @@ pub async fn admin_respond_to_auth_challenge(
 ) -> ApiResult<AdminRespondToAuthChallengeResponse> {
     let call = Call::load(&ctx, Some(&input.user_pool_id), &input.client_id).await?;
     let responses = input.challenge_responses.unwrap_or_default();
-    Ok(respond(
+    let step = respond_step(
         &ctx,
         &call,
         &input.challenge_name,
         &responses,
         input.session.as_deref(),
     )
-    .await?
-    .into())
+    .await?;
+    Ok(finish(&ctx, &call, step).await?.into())
 }
 
-async fn respond(
+/// The one dispatcher for challenge answers, from RespondToAuthChallenge,
+/// AdminRespondToAuthChallenge and the hosted pages alike.
+pub async fn respond_step(
     ctx: &Ctx,
     call: &Call,
     challenge: &str,
     responses: &BTreeMap<String, String>,
     session: Option<&str>,
-) -> ApiResult<Outcome> {
+) -> ApiResult<Step> {
     let username = param(responses, "USERNAME")?;
-    check_secret_hash(
-        &call.client_id,
-        &call.client,
-        username,
-        responses.get("SECRET_HASH").map(String::as_str),
-    )?;
+    call.check_secret_hash(username, responses)?;
     match challenge {
         "PASSWORD_VERIFIER" => password_verifier(ctx, call, username, responses).await,
         "NEW_PASSWORD_REQUIRED" => new_password(ctx, call, username, responses, session).await,
@@ -617,56 +450,20 @@ async fn respond(
     }
 }
 
-/// The stored user a challenge belongs to; `named` (the USERNAME the client answered with:
-/// USER_ID_FOR_SRP, or an alias of the same user) must designate them.
-pub(super) async fn challenge_user(
-    ctx: &Ctx,
-    call: &Call,
-    stored: &StoredChallenge,
-    named: &str,
-) -> ApiResult<Option<User>> {
-    let user = ctx.store.get_user(&call.pool_id, &stored.username).await?;
-    let Some(user) = user.filter(|u| Some(u.sub.as_str()) == stored.state["sub"].as_str()) else {
-        return Ok(None);
-    };
-    if named == user.username {
-        return Ok(Some(user));
-    }
-    let by_name = resolve_user(ctx, &call.pool, named).await?;
-    Ok(by_name.filter(|u| u.sub == user.sub))
-}
-
 async fn password_verifier(
     ctx: &Ctx,
     call: &Call,
     username: &str,
     responses: &BTreeMap<String, String>,
-) -> ApiResult<Outcome> {
+) -> ApiResult<Step> {
     let secret_block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
     let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
     let timestamp = param(responses, "TIMESTAMP")?;
-    let hash = refresh::sha256_hex(secret_block);
-    let stored = ctx
-        .store
-        .get_challenge(&hash)
-        .await?
-        .filter(|c| {
-            c.challenge == "PASSWORD_VERIFIER"
-                && c.client_id == call.client_id
-                && c.pool_id == call.pool_id
-        })
-        .ok_or_else(incorrect)?;
-    // Each handshake is answered once.
-    ctx.store.delete_challenge(&hash).await?;
-    if ctx.clock.now_epoch() > stored.expires {
-        return Err(ApiError::not_authorized(
-            "Invalid session for the user, session is expired.",
-        ));
-    }
-    if stored.username.is_empty() {
+    let pending = challenge::take_verifier(ctx, call, secret_block).await?;
+    if pending.username.is_empty() {
         return Err(incorrect());
     }
-    let Some(user) = challenge_user(ctx, call, &stored, username).await? else {
+    let Some(user) = challenge::user_of(ctx, call, &pending, username).await? else {
         return Err(call.unknown_user());
     };
     check_enabled(&user)?;
@@ -674,9 +471,16 @@ async fn password_verifier(
     let within_skew = srp::parse_timestamp(timestamp)
         .is_some_and(|t| (t - ctx.clock.now_secs()).abs() <= TIMESTAMP_SKEW_SECS);
     let block = B64.decode(secret_block).ok();
-    let state = &stored.state;
-    let hex = |k: &str| state[k].as_str().and_then(parse_hex);
-    let verified = match (&user.password, block, hex("A"), hex("B"), hex("b")) {
+    let ChallengeState::PasswordVerifier { a, b, b_pub, .. } = &pending.state else {
+        return Err(incorrect());
+    };
+    let verified = match (
+        &user.password,
+        block,
+        parse_hex(a),
+        parse_hex(b_pub),
+        parse_hex(b),
+    ) {
         (Some(p), Some(block), Some(a), Some(b_pub), Some(b)) if within_skew => {
             let v = p.verifier();
             let pool_name = srp::pool_name(&call.pool_id).to_string();
@@ -707,9 +511,9 @@ async fn new_password(
     username: &str,
     responses: &BTreeMap<String, String>,
     session: Option<&str>,
-) -> ApiResult<Outcome> {
-    let (hash, stored) = load_session(ctx, call, session, "NEW_PASSWORD_REQUIRED").await?;
-    let Some(mut user) = challenge_user(ctx, call, &stored, username).await? else {
+) -> ApiResult<Step> {
+    let pending = challenge::load(ctx, call, session, "NEW_PASSWORD_REQUIRED").await?;
+    let Some(mut user) = challenge::user_of(ctx, call, &pending, username).await? else {
         return Err(invalid_session());
     };
     check_enabled(&user)?;
@@ -745,8 +549,8 @@ async fn new_password(
     if !ctx.store.save_user(&user).await? {
         return Err(invalid_session());
     }
-    ctx.store.delete_challenge(&hash).await?;
-    finish_sign_in(ctx, call, &user).await
+    challenge::close(ctx, &pending).await?;
+    second_factor(ctx, call, user).await
 }
 
 /// Checks SECRET_HASH for a refresh: Cognito computes it with the user's internal username

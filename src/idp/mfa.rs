@@ -7,14 +7,13 @@
 //! `MfaConfiguration` (OFF / ON / OPTIONAL) lives in the pool document, so DescribeUserPool
 //! shows it; which factors the pool offers, and each user's factors, live in `store::mfa`.
 
-use super::auth::{self, Call, Outcome};
+use super::challenge::{self, Call, ChallengeState, Outcome, Step, check_enabled, param};
 use super::shapes::*;
 use crate::crypto::totp;
 use crate::mail::Medium;
 use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
-use crate::store::sessions::StoredChallenge;
 use crate::tokens::refresh;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -227,55 +226,6 @@ async fn token_user(ctx: &Ctx, token: &str) -> ApiResult<User> {
         .ok_or_else(ApiError::user_not_found)
 }
 
-fn session_expired() -> ApiError {
-    ApiError::not_authorized("Invalid session for the user, session is expired.")
-}
-
-/// An MFA_SETUP session named without a client (AssociateSoftwareToken and
-/// VerifySoftwareToken carry no ClientId): its hash, state and user.
-async fn setup_session(ctx: &Ctx, session: &str) -> ApiResult<(String, StoredChallenge, User)> {
-    let hash = refresh::sha256_hex(session);
-    let stored = ctx
-        .store
-        .get_challenge(&hash)
-        .await?
-        .filter(|c| c.challenge == "MFA_SETUP")
-        .ok_or_else(|| ApiError::not_authorized("Invalid session for the user."))?;
-    if ctx.clock.now_epoch() > stored.expires {
-        return Err(session_expired());
-    }
-    let user = ctx
-        .store
-        .get_user(&stored.pool_id, &stored.username)
-        .await?
-        .filter(|u| Some(u.sub.as_str()) == stored.state["sub"].as_str())
-        .ok_or_else(|| ApiError::not_authorized("Invalid session for the user."))?;
-    Ok((hash, stored, user))
-}
-
-/// Replaces a session with a fresh handle carrying `state` (each step answers a new Session).
-async fn rotate_session(
-    ctx: &Ctx,
-    old_hash: &str,
-    stored: &StoredChallenge,
-    state: serde_json::Value,
-) -> ApiResult<String> {
-    let session = auth::new_session();
-    let now = ctx.clock.now_epoch();
-    ctx.store
-        .put_challenge(
-            &refresh::sha256_hex(&session),
-            &StoredChallenge {
-                state,
-                ..stored.clone()
-            },
-            now,
-        )
-        .await?;
-    ctx.store.delete_challenge(old_hash).await?;
-    Ok(session)
-}
-
 pub async fn associate_software_token(
     ctx: Ctx,
     input: AssociateSoftwareTokenRequest,
@@ -293,13 +243,16 @@ pub async fn associate_software_token(
             })
         }
         (None, Some(session)) => {
-            let (hash, stored, user) = setup_session(&ctx, session).await?;
+            let (pending, user) = challenge::load_setup(&ctx, session).await?;
             let mut f = user_factors(&ctx, &user).await?;
             f.pending_secret = Some(secret.clone());
             save_user_factors(&ctx, &user, &f).await?;
-            let mut state = stored.state.clone();
-            state["associated"] = true.into();
-            let session = rotate_session(&ctx, &hash, &stored, state).await?;
+            let state = ChallengeState::MfaSetup {
+                sub: user.sub.clone(),
+                associated: true,
+                verified: false,
+            };
+            let session = challenge::replace(&ctx, &pending, state).await?;
             Ok(AssociateSoftwareTokenResponse {
                 secret_code: Some(secret),
                 session: Some(session),
@@ -356,11 +309,14 @@ pub async fn verify_software_token(
             })
         }
         (None, Some(session)) => {
-            let (hash, stored, user) = setup_session(&ctx, session).await?;
+            let (pending, user) = challenge::load_setup(&ctx, session).await?;
             verify_pending(&ctx, &user, &input.user_code, input.friendly_device_name).await?;
-            let mut state = stored.state.clone();
-            state["verified"] = true.into();
-            let session = rotate_session(&ctx, &hash, &stored, state).await?;
+            let state = ChallengeState::MfaSetup {
+                sub: user.sub.clone(),
+                associated: true,
+                verified: true,
+            };
+            let session = challenge::replace(&ctx, &pending, state).await?;
             Ok(VerifySoftwareTokenResponse {
                 status: Some("SUCCESS".into()),
                 session: Some(session),
@@ -509,22 +465,21 @@ pub async fn challenge_after_password(
         Some(name) => issue(ctx, call, user, name).await.map(Some),
         None => {
             let list = serde_json::to_string(&usable).map_err(ApiError::internal)?;
-            let session = auth::new_session();
-            auth::put_challenge(
+            let session = challenge::open_session(
                 ctx,
                 call,
-                &session,
                 &user.username,
-                "SELECT_MFA_TYPE",
-                serde_json::json!({"sub": user.sub, "choices": usable}),
+                ChallengeState::SelectMfaType {
+                    sub: user.sub.clone(),
+                    choices: usable.iter().map(|c| c.to_string()).collect(),
+                },
             )
             .await?;
-            Ok(Some(Outcome {
-                challenge_name: Some("SELECT_MFA_TYPE".into()),
-                session: Some(session),
-                challenge_parameters: Some(BTreeMap::from([("MFAS_CAN_CHOOSE".to_string(), list)])),
-                authentication_result: None,
-            }))
+            Ok(Some(Outcome::challenge(
+                "SELECT_MFA_TYPE",
+                Some(session),
+                BTreeMap::from([("MFAS_CAN_CHOOSE".to_string(), list)]),
+            )))
         }
     }
 }
@@ -545,30 +500,30 @@ async fn mfa_setup(
     if pool_f.email.is_some() {
         can.push(EMAIL_OTP);
     }
-    let session = auth::new_session();
-    auth::put_challenge(
+    let session = challenge::open_session(
         ctx,
         call,
-        &session,
         &user.username,
-        "MFA_SETUP",
-        serde_json::json!({"sub": user.sub}),
+        ChallengeState::MfaSetup {
+            sub: user.sub.clone(),
+            associated: false,
+            verified: false,
+        },
     )
     .await?;
-    Ok(Outcome {
-        challenge_name: Some("MFA_SETUP".into()),
-        session: Some(session),
-        challenge_parameters: Some(BTreeMap::from([(
+    Ok(Outcome::challenge(
+        "MFA_SETUP",
+        Some(session),
+        BTreeMap::from([(
             "MFAS_CAN_SETUP".to_string(),
             serde_json::to_string(&can).map_err(ApiError::internal)?,
-        )])),
-        authentication_result: None,
-    })
+        )]),
+    ))
 }
 
 /// Starts the challenge for one factor: sends the code for SMS and email.
 async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Outcome> {
-    let mut state = serde_json::json!({"sub": user.sub});
+    let mut code_sha256 = String::new();
     let mut params = BTreeMap::new();
     let delivery = match name {
         SMS_MFA => Some((Medium::Sms, "phone_number")),
@@ -614,7 +569,7 @@ async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Out
         )
         .await?;
         // Only a hash of the code is kept.
-        state["code_sha256"] = refresh::sha256_hex(&code).into();
+        code_sha256 = refresh::sha256_hex(&code);
         params.insert(
             "CODE_DELIVERY_DELIVERY_MEDIUM".to_string(),
             medium.as_str().to_string(),
@@ -624,14 +579,14 @@ async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Out
             crate::mail::mask_destination(medium, &to),
         );
     }
-    let session = auth::new_session();
-    auth::put_challenge(ctx, call, &session, &user.username, name, state).await?;
-    Ok(Outcome {
-        challenge_name: Some(name.to_string()),
-        session: Some(session),
-        challenge_parameters: Some(params),
-        authentication_result: None,
-    })
+    let sub = user.sub.clone();
+    let state = match name {
+        SMS_MFA => ChallengeState::SmsMfa { sub, code_sha256 },
+        EMAIL_OTP => ChallengeState::EmailOtp { sub, code_sha256 },
+        _ => ChallengeState::SoftwareTokenMfa { sub },
+    };
+    let session = challenge::open_session(ctx, call, &user.username, state).await?;
+    Ok(Outcome::challenge(name, Some(session), params))
 }
 
 fn code_mismatch() -> ApiError {
@@ -645,30 +600,31 @@ fn code_mismatch() -> ApiError {
 pub async fn respond(
     ctx: &Ctx,
     call: &Call,
-    challenge: &str,
+    challenge_name: &str,
     username: &str,
     responses: &BTreeMap<String, String>,
     session: Option<&str>,
-) -> ApiResult<Outcome> {
-    let (hash, stored) = auth::load_session(ctx, call, session, challenge).await?;
-    let Some(user) = auth::challenge_user(ctx, call, &stored, username).await? else {
-        return Err(auth::invalid_session());
+) -> ApiResult<Step> {
+    let pending = challenge::load(ctx, call, session, challenge_name).await?;
+    let Some(user) = challenge::user_of(ctx, call, &pending, username).await? else {
+        return Err(challenge::invalid_session());
     };
-    auth::check_enabled(&user)?;
-    match challenge {
-        SMS_MFA | EMAIL_OTP => {
-            let field = if challenge == SMS_MFA {
+    check_enabled(&user)?;
+    match &pending.state {
+        ChallengeState::SmsMfa { code_sha256, .. }
+        | ChallengeState::EmailOtp { code_sha256, .. } => {
+            let field = if challenge_name == SMS_MFA {
                 "SMS_MFA_CODE"
             } else {
                 "EMAIL_OTP_CODE"
             };
-            let given = auth::param(responses, field)?;
-            if stored.state["code_sha256"].as_str() != Some(&refresh::sha256_hex(given.trim())) {
+            let given = param(responses, field)?;
+            if *code_sha256 != refresh::sha256_hex(given.trim()) {
                 return Err(code_mismatch());
             }
         }
-        SOFTWARE_TOKEN_MFA => {
-            let given = auth::param(responses, "SOFTWARE_TOKEN_MFA_CODE")?;
+        ChallengeState::SoftwareTokenMfa { .. } => {
+            let given = param(responses, "SOFTWARE_TOKEN_MFA_CODE")?;
             let f = user_factors(ctx, &user).await?;
             let ok = f
                 .totp_secret
@@ -678,21 +634,18 @@ pub async fn respond(
                 return Err(code_mismatch());
             }
         }
-        "SELECT_MFA_TYPE" => {
-            let answer = auth::param(responses, "ANSWER")?;
-            let allowed = stored.state["choices"]
-                .as_array()
-                .is_some_and(|c| c.iter().any(|v| v.as_str() == Some(answer)));
-            if !allowed {
+        ChallengeState::SelectMfaType { choices, .. } => {
+            let answer = param(responses, "ANSWER")?;
+            if !choices.iter().any(|c| c == answer) {
                 return Err(ApiError::invalid_parameter(format!(
                     "Invalid ANSWER {answer}: it must be one of MFAS_CAN_CHOOSE."
                 )));
             }
-            ctx.store.delete_challenge(&hash).await?;
-            return issue(ctx, call, &user, answer).await;
+            challenge::close(ctx, &pending).await?;
+            return issue(ctx, call, &user, answer).await.map(Step::Challenge);
         }
-        "MFA_SETUP" => {
-            if stored.state["verified"].as_bool() != Some(true) {
+        ChallengeState::MfaSetup { verified, .. } => {
+            if !verified {
                 return Err(ApiError::invalid_parameter(
                     "MFA_SETUP can only be completed with a software token verified through \
                      AssociateSoftwareToken and VerifySoftwareToken with the Session.",
@@ -705,10 +658,10 @@ pub async fn respond(
             }
             save_user_factors(ctx, &user, &f).await?;
         }
-        _ => return Err(auth::invalid_session()),
+        _ => return Err(challenge::invalid_session()),
     }
-    ctx.store.delete_challenge(&hash).await?;
-    auth::sign_in_complete(ctx, call, &user).await
+    challenge::close(ctx, &pending).await?;
+    Ok(Step::SignedIn(user))
 }
 
 #[cfg(test)]

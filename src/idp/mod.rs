@@ -3,6 +3,7 @@
 pub mod admin_users;
 pub mod attributes;
 pub mod auth;
+pub mod challenge;
 pub mod clients;
 pub mod custom_attributes;
 pub mod domains;

@@ -3,14 +3,17 @@
 //! checks them again. Sign-up and confirmation go through the same handlers as the API
 //! (SignUp, ConfirmSignUp, ResendConfirmationCode), so the rules and the mailbox are shared.
 
+use super::authorize;
+use super::html::hidden;
 use super::html::{self, alert, esc, field, info};
 use super::params::{self, AuthorizeParams, Checked, redirect};
 use super::session;
 use super::site::Site;
 use crate::crypto::secret_hash::secret_hash;
+use crate::idp::challenge::{Call, Step};
 use crate::idp::shapes::*;
-use crate::idp::users::{self, PolicyWording};
-use crate::model::user::{User, UserStatus};
+use crate::idp::users;
+use crate::model::user::User;
 use crate::protocol::{ApiError, ErrorKind};
 use crate::state::AppState;
 use axum::Form;
@@ -18,6 +21,7 @@ use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// A page's query: the authorize parameters plus the page's own.
 #[derive(Debug, Default, Deserialize)]
@@ -158,8 +162,13 @@ pub struct LoginForm {
     pub password: String,
 }
 
-/// The wrong-credentials answer (the same for unknown users, as Cognito's hosted UI).
-const INCORRECT: &str = "Incorrect username or password.";
+/// The sign-in call the hosted pages make: the page's client, as an admin-style call (the
+/// pool is known), so the API's own sign-in code runs.
+pub(super) async fn call_for(site: &Site, c: &Checked) -> Result<Call, Response> {
+    Call::load(&site.ctx, Some(&c.pool_id), &c.client_id)
+        .await
+        .map_err(|e| internal(e.message))
+}
 
 pub async fn login_post(
     State(app): State<AppState>,
@@ -182,82 +191,115 @@ pub async fn login_post(
             None,
         );
     }
-    let user = match users::resolve_user(&site.ctx, &c.pool, name).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return login_page(&site, &c, name, Some(INCORRECT), None),
-        Err(e) => return internal(e),
+    let call = match call_for(&site, &c).await {
+        Ok(call) => call,
+        Err(r) => return r,
     };
-    // The API's lockout applies here too: repeated wrong passwords lock the user out for a
-    // while, whichever way they sign in.
-    let failures = match crate::idp::auth::check_lockout(&site.ctx, &user).await {
-        Ok(f) => f,
-        Err(e) if e.kind == ErrorKind::NotAuthorizedException => {
-            return login_page(&site, &c, name, Some(&e.message), None);
-        }
-        Err(e) => return internal(e.message),
-    };
-    let right = match &user.password {
-        Some(p) => {
-            match crate::cpu::check_password(&c.pool_id, &user.username, &form.password, p).await {
-                Ok(right) => right,
-                Err(e) => return internal(e.message),
-            }
-        }
-        None => false,
-    };
-    if !right {
-        if let Err(e) = crate::idp::auth::record_failure(&site.ctx, &user, failures).await {
-            return internal(e.message);
-        }
-        return login_page(&site, &c, name, Some(INCORRECT), None);
+    // The API's password sign-in (USER_PASSWORD_AUTH's checks, in its order: state, lockout,
+    // password, then NEW_PASSWORD_REQUIRED or MFA), whatever the client's ExplicitAuthFlows:
+    // the hosted pages are not an API flow.
+    let mut params = BTreeMap::from([
+        ("USERNAME".to_string(), name.to_string()),
+        ("PASSWORD".to_string(), form.password.clone()),
+    ]);
+    if let Some(h) = hash_for(&c, name) {
+        params.insert("SECRET_HASH".into(), h);
     }
-    if let Err(e) = crate::idp::auth::clear_failures(&site.ctx, &user, failures).await {
-        return internal(e.message);
-    }
-    if !user.enabled {
-        return login_page(&site, &c, name, Some("User is disabled."), None);
-    }
-    match user.status {
-        UserStatus::Confirmed => super::mfa::after_password(&site, &c, &user, name).await,
-        UserStatus::Unconfirmed => {
-            // Send a fresh code and continue on the confirmation page; once confirmed, the
-            // browser is signed in (the password was right).
-            let resend = crate::idp::sign_up::resend_confirmation_code(
-                site.ctx.clone(),
-                ResendConfirmationCodeRequest {
-                    client_id: c.client_id.clone(),
-                    secret_hash: hash_for(&c, name),
-                    username: name.to_string(),
-                    ..Default::default()
-                },
-            )
-            .await;
-            if let Err(e) = resend {
-                return login_page(&site, &c, name, Some(&e.message), None);
-            }
-            pending_then(
-                &site,
-                &c,
-                &user,
-                session::CONFIRM_THEN_SIGN_IN,
-                &confirm_url(&site, &c, name),
-            )
-            .await
+    match crate::idp::auth::password_step(&site.ctx, &call, &params).await {
+        Ok(step) => continue_sign_in(&site, &c, step, name).await,
+        Err(e) if e.kind == ErrorKind::UserNotConfirmedException => {
+            confirm_then_sign_in(&site, &c, name).await
         }
-        UserStatus::ForceChangePassword => {
-            let url = format!("{}?{}", site.path("/newPassword"), c.params.query());
-            pending_then(&site, &c, &user, session::NEW_PASSWORD, &url).await
-        }
-        UserStatus::ResetRequired => login_page(
+        Err(e) if e.kind == ErrorKind::PasswordResetRequiredException => login_page(
             &site,
             &c,
             name,
             Some("Password reset required for the user. Choose \"Forgot your password?\" below."),
             None,
         ),
-        _ => login_page(&site, &c, name, Some(INCORRECT), None),
+        Err(e) if e.kind == ErrorKind::InternalErrorException => internal(e.message),
+        Err(e) => login_page(&site, &c, name, Some(&e.message), None),
     }
 }
+
+/// Where a sign-in step leads in the browser: signed in (back to the app with a code), or
+/// the page that answers the challenge.
+pub(super) async fn continue_sign_in(
+    site: &Site,
+    c: &Checked,
+    step: Step,
+    shown_name: &str,
+) -> Response {
+    let outcome = match step {
+        Step::SignedIn(user) => return authorize::sign_in(site, c, &user).await,
+        Step::Challenge(outcome) => outcome,
+    };
+    let name = outcome.challenge_name.clone().unwrap_or_default();
+    let params = outcome.challenge_parameters.unwrap_or_default();
+    let session = outcome.session.unwrap_or_default();
+    match name.as_str() {
+        "NEW_PASSWORD_REQUIRED" => {
+            let pending = NewPasswordPending {
+                session: &session,
+                username: params
+                    .get("USER_ID_FOR_SRP")
+                    .map(String::as_str)
+                    .unwrap_or(shown_name),
+                required: required_attributes(&params),
+            };
+            new_password_page(site, c, &pending, &[], None)
+        }
+        _ => super::mfa::challenge_page(site, c, &name, &session, &params, shown_name),
+    }
+}
+
+/// A sign-in whose password was proven on an earlier page (sign-up, then the confirmation
+/// code): the API's `after_password` decides what follows (MFA, or signed in).
+async fn after_password(site: &Site, c: &Checked, user: User, shown_name: &str) -> Response {
+    let call = match call_for(site, c).await {
+        Ok(call) => call,
+        Err(r) => return r,
+    };
+    match crate::idp::auth::after_password(&site.ctx, &call, user).await {
+        Ok(step) => continue_sign_in(site, c, step, shown_name).await,
+        Err(e) if e.kind == ErrorKind::InternalErrorException => internal(e.message),
+        Err(e) => login_page(site, c, shown_name, Some(&e.message), None),
+    }
+}
+
+/// An unconfirmed user with the right password: a fresh code, then the confirmation page;
+/// once confirmed, the browser is signed in.
+async fn confirm_then_sign_in(site: &Site, c: &Checked, name: &str) -> Response {
+    let resend = crate::idp::sign_up::resend_confirmation_code(
+        site.ctx.clone(),
+        ResendConfirmationCodeRequest {
+            client_id: c.client_id.clone(),
+            secret_hash: hash_for(c, name),
+            username: name.to_string(),
+            ..Default::default()
+        },
+    )
+    .await;
+    if let Err(e) = resend {
+        return login_page(site, c, name, Some(&e.message), None);
+    }
+    let user = match users::resolve_user(&site.ctx, &c.pool, name).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return login_page(site, c, name, Some(INCORRECT), None),
+        Err(e) => return internal(e.message),
+    };
+    pending_then(
+        site,
+        c,
+        &user,
+        session::CONFIRM_THEN_SIGN_IN,
+        &confirm_url(site, c, name),
+    )
+    .await
+}
+
+/// The wrong-credentials answer.
+const INCORRECT: &str = "Incorrect username or password.";
 
 /// Starts a pending session of `kind` for `user` and redirects to `url`.
 async fn pending_then(site: &Site, c: &Checked, user: &User, kind: &str, url: &str) -> Response {
@@ -288,10 +330,57 @@ async fn pending_user(site: &Site, headers: &HeaderMap, c: &Checked, kind: &str)
 
 // ---------------------------------------------------------------- /newPassword
 
-fn new_password_page(site: &Site, c: &Checked, error: Option<&str>) -> Response {
+/// A NEW_PASSWORD_REQUIRED challenge waiting for the page's answer.
+struct NewPasswordPending<'a> {
+    session: &'a str,
+    /// USER_ID_FOR_SRP: the USERNAME the answer names.
+    username: &'a str,
+    /// The required attributes the user lacks (their names, without `userAttributes.`).
+    required: Vec<String>,
+}
+
+/// The challenge's `requiredAttributes` (a JSON list of `userAttributes.<name>`).
+fn required_attributes(params: &BTreeMap<String, String>) -> Vec<String> {
+    params
+        .get("requiredAttributes")
+        .and_then(|r| serde_json::from_str::<Vec<String>>(r).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| n.trim_start_matches("userAttributes.").to_string())
+        .collect()
+}
+
+fn new_password_page(
+    site: &Site,
+    c: &Checked,
+    p: &NewPasswordPending,
+    values: &[(String, String)],
+    error: Option<&str>,
+) -> Response {
+    let value = |n: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let attributes: String = p
+        .required
+        .iter()
+        .map(|name| {
+            let id = format!("userAttributes.{name}");
+            field(
+                &id,
+                &attribute_label(name),
+                input_kind(name),
+                value(&id),
+                "required",
+            )
+        })
+        .collect();
     let body = format!(
         "<h1>Change password</h1><p class=\"sub\">Please enter a new password.</p>{err}\
-<form method=\"post\" action=\"{action}\" novalidate>{p1}{p2}\
+<form method=\"post\" action=\"{action}\" novalidate>{h1}{h2}{attributes}{p1}{p2}\
 <button type=\"submit\">Send</button></form>",
         err = alert(error),
         action = esc(&format!(
@@ -299,6 +388,8 @@ fn new_password_page(site: &Site, c: &Checked, error: Option<&str>) -> Response 
             site.path("/newPassword"),
             c.params.query()
         )),
+        h1 = hidden("session", p.session),
+        h2 = hidden("username", p.username),
         p1 = field(
             "password",
             "New password",
@@ -317,83 +408,105 @@ fn new_password_page(site: &Site, c: &Checked, error: Option<&str>) -> Response 
     page("Change password", body)
 }
 
+fn session_expired_page(site: &Site, c: &Checked) -> Response {
+    login_page(
+        site,
+        c,
+        "",
+        Some("Your session has expired. Sign in again."),
+        None,
+    )
+}
+
+/// The page is shown by /login (it carries the challenge's session); opened on its own,
+/// there is no sign-in to continue.
 pub async fn new_password_get(
     State(app): State<AppState>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let (site, c) = match open(app, &headers, &uri, &q.params).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    if pending_user(&site, &headers, &c, session::NEW_PASSWORD)
-        .await
-        .is_none()
-    {
-        return login_page(
-            &site,
-            &c,
-            "",
-            Some("Your session has expired. Sign in again."),
-            None,
-        );
+    match open(app, &headers, &uri, &q.params).await {
+        Ok((site, c)) => session_expired_page(&site, &c),
+        Err(r) => r,
     }
-    new_password_page(&site, &c, None)
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct NewPasswordForm {
-    #[serde(default)]
-    pub password: String,
-    #[serde(default)]
-    pub confirm_password: String,
-}
-
+/// Answers NEW_PASSWORD_REQUIRED through the API's `respond_step`: its password policy, its
+/// required-attribute check, then MFA when the pool asks for it.
 pub async fn new_password_post(
     State(app): State<AppState>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
-    Form(form): Form<NewPasswordForm>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let (site, c) = match open(app, &headers, &uri, &q.params).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Some(mut user) = pending_user(&site, &headers, &c, session::NEW_PASSWORD).await else {
-        return login_page(
-            &site,
-            &c,
-            "",
-            Some("Your session has expired. Sign in again."),
-            None,
-        );
+    let get = |n: &str| {
+        form.iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
     };
-    if form.password != form.confirm_password {
-        return new_password_page(&site, &c, Some("Passwords do not match."));
+    let (session, username) = (get("session"), get("username"));
+    if session.is_empty() || username.is_empty() {
+        return session_expired_page(&site, &c);
     }
-    if let Err(e) = users::check_password_policy(&c.pool, &form.password, PolicyWording::SignUp) {
-        return new_password_page(&site, &c, Some(&e.message));
-    }
-    user.password =
-        match crate::cpu::hash_password(&c.pool_id, &user.username, &form.password).await {
-            Ok(p) => Some(p),
-            Err(e) => return internal(e.message),
-        };
-    user.status = UserStatus::Confirmed;
-    user.modified = site.ctx.clock.now_epoch();
-    if let Err(e) = site.ctx.store.save_user(&user).await {
-        return internal(e);
-    }
-    let cleared = match session::end(&site, &headers, session::NEW_PASSWORD, &c.pool_id).await {
-        Ok(v) => v,
-        Err(e) => return internal(e),
+    let given: Vec<(String, String)> = form
+        .iter()
+        .filter(|(k, _)| k.starts_with("userAttributes."))
+        .cloned()
+        .collect();
+    let pending = NewPasswordPending {
+        session,
+        username,
+        required: given
+            .iter()
+            .map(|(k, _)| k.trim_start_matches("userAttributes.").to_string())
+            .collect(),
     };
-    with_cookie(
-        super::mfa::after_password(&site, &c, &user, "").await,
-        &cleared,
+    if get("password") != get("confirm_password") {
+        return new_password_page(&site, &c, &pending, &given, Some("Passwords do not match."));
+    }
+    let call = match call_for(&site, &c).await {
+        Ok(call) => call,
+        Err(r) => return r,
+    };
+    let mut responses: BTreeMap<String, String> = given
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .cloned()
+        .collect();
+    responses.insert("USERNAME".into(), username.to_string());
+    responses.insert("NEW_PASSWORD".into(), get("password").to_string());
+    if let Some(h) = hash_for(&c, username) {
+        responses.insert("SECRET_HASH".into(), h);
+    }
+    let answered = crate::idp::auth::respond_step(
+        &site.ctx,
+        &call,
+        "NEW_PASSWORD_REQUIRED",
+        &responses,
+        Some(session),
     )
+    .await;
+    match answered {
+        Ok(step) => continue_sign_in(&site, &c, step, username).await,
+        // A policy or attribute error keeps the page (and the session) for another try.
+        Err(e)
+            if matches!(
+                e.kind,
+                ErrorKind::InvalidPasswordException | ErrorKind::InvalidParameterException
+            ) =>
+        {
+            new_password_page(&site, &c, &pending, &given, Some(&e.message))
+        }
+        Err(e) if e.kind == ErrorKind::InternalErrorException => internal(e.message),
+        Err(e) => login_page(&site, &c, "", Some(&e.message), None),
+    }
 }
 
 // ---------------------------------------------------------------- /signup
@@ -578,7 +691,7 @@ pub async fn signup_post(
                 Err(e) => return internal(e),
             };
             if out.user_confirmed {
-                return super::mfa::after_password(&site, &c, &user, &username).await;
+                return after_password(&site, &c, user, &username).await;
             }
             pending_then(
                 &site,
@@ -727,10 +840,8 @@ pub async fn confirm_post(
                 Ok(v) => v,
                 Err(e) => return internal(e),
             };
-            return with_cookie(
-                super::mfa::after_password(&site, &c, &user, &username).await,
-                &cleared,
-            );
+            let next = after_password(&site, &c, user, &username).await;
+            return with_cookie(next, &cleared);
         }
     }
     login_page(

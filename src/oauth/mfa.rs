@@ -4,13 +4,12 @@
 //! The page posts the code with the challenge's session to /mfa, answered by the API's
 //! `respond`, so codes, expiry and errors are the API's.
 
-use super::authorize;
-use super::hosted::{PageQuery, hash_for, internal, login_page, open, page};
+use super::hosted::{
+    PageQuery, call_for, continue_sign_in, hash_for, internal, login_page, open, page,
+};
 use super::html::{alert, esc, field, hidden};
 use super::params::Checked;
 use super::site::Site;
-use crate::idp::auth::Call;
-use crate::model::user::User;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{OriginalUri, Query, State};
@@ -66,20 +65,17 @@ fn mfa_page(site: &Site, c: &Checked, p: &Pending, error: Option<&str>) -> Respo
     page("Multi-factor authentication", body)
 }
 
-/// A correct password: the MFA page when the pool asks for a code, else signed in.
+/// The page for an MFA challenge a sign-in step answered (after /login or /newPassword).
 /// `shown_name` is what the user typed (kept on the login page if something fails).
-pub async fn after_password(site: &Site, c: &Checked, user: &User, shown_name: &str) -> Response {
-    let call = match Call::load(&site.ctx, Some(&c.pool_id), &c.client_id).await {
-        Ok(call) => call,
-        Err(e) => return internal(e.message),
-    };
-    let outcome = match crate::idp::mfa::challenge_after_password(&site.ctx, &call, user).await {
-        Ok(None) => return authorize::sign_in(site, c, user).await,
-        Ok(Some(o)) => o,
-        Err(e) => return login_page(site, c, shown_name, Some(&e.message), None),
-    };
-    let challenge = outcome.challenge_name.unwrap_or_default();
-    if code_field(&challenge).is_none() {
+pub fn challenge_page(
+    site: &Site,
+    c: &Checked,
+    challenge: &str,
+    session: &str,
+    params: &BTreeMap<String, String>,
+    shown_name: &str,
+) -> Response {
+    if code_field(challenge).is_none() {
         // SELECT_MFA_TYPE / MFA_SETUP: not offered on these pages; say so rather than sign in.
         return login_page(
             site,
@@ -92,18 +88,21 @@ pub async fn after_password(site: &Site, c: &Checked, user: &User, shown_name: &
             None,
         );
     }
-    let params = outcome.challenge_parameters.unwrap_or_default();
     let destination = params
         .get("CODE_DELIVERY_DESTINATION")
         .map(String::as_str)
         .unwrap_or_default();
+    let username = params
+        .get("USER_ID_FOR_SRP")
+        .map(String::as_str)
+        .unwrap_or(shown_name);
     mfa_page(
         site,
         c,
         &Pending {
-            challenge: &challenge,
-            session: outcome.session.as_deref().unwrap_or_default(),
-            username: &user.username,
+            challenge,
+            session,
+            username,
             destination,
         },
         None,
@@ -147,9 +146,9 @@ pub async fn mfa_post(
     if form.code.trim().is_empty() {
         return mfa_page(&site, &c, &pending, Some("Enter the code."));
     }
-    let call = match Call::load(&site.ctx, Some(&c.pool_id), &c.client_id).await {
+    let call = match call_for(&site, &c).await {
         Ok(call) => call,
-        Err(e) => return internal(e.message),
+        Err(r) => return r,
     };
     let mut responses = BTreeMap::from([
         ("USERNAME".to_string(), form.username.clone()),
@@ -158,24 +157,16 @@ pub async fn mfa_post(
     if let Some(h) = hash_for(&c, &form.username) {
         responses.insert("SECRET_HASH".into(), h);
     }
-    let answered = crate::idp::mfa::respond(
+    let answered = crate::idp::auth::respond_step(
         &site.ctx,
         &call,
         &form.challenge,
-        &form.username,
         &responses,
         Some(&form.session),
     )
     .await;
     match answered {
-        Ok(o) if o.authentication_result.is_some() => {
-            match site.ctx.store.get_user(&c.pool_id, &form.username).await {
-                Ok(Some(user)) => authorize::sign_in(&site, &c, &user).await,
-                Ok(None) => login_page(&site, &c, "", Some("Sign in again."), None),
-                Err(e) => internal(e),
-            }
-        }
-        Ok(_) => login_page(&site, &c, "", Some("Sign in again."), None),
+        Ok(step) => continue_sign_in(&site, &c, step, &form.username).await,
         // A wrong code keeps the page (and the session) for another try; a spent or expired
         // session goes back to the login page.
         Err(e) if e.kind == crate::protocol::ErrorKind::CodeMismatchException => {

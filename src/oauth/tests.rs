@@ -76,6 +76,27 @@ async fn call(app: &Router, method: &str, uri: &str, headers: &[(&str, &str)], b
     }
 }
 
+/// The value of a page's hidden input `name`.
+fn hidden_input(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).unwrap() + marker.len();
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+}
+
+/// The first form's action (unescaped).
+fn form_action(body: &str) -> String {
+    let start = body.find("action=\"").unwrap() + "action=\"".len();
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+}
+
 fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
@@ -870,7 +891,8 @@ async fn sign_up_confirm_and_new_password_in_the_browser() {
     assert!(r.location().starts_with(CALLBACK));
     assert_eq!(param(&r.location(), "state").as_deref(), Some("s2"));
 
-    // A user with a temporary password sets a new one, then lands in the app.
+    // A user with a temporary password sets a new one, then lands in the app. The page
+    // answers the API's NEW_PASSWORD_REQUIRED challenge (its session travels in the form).
     add_user(&e, "carol", "carol@example.com", "TempPassw0rd!", false).await;
     let r = call(
         &e.app,
@@ -880,34 +902,45 @@ async fn sign_up_confirm_and_new_password_in_the_browser() {
         &form(&[("username", "carol"), ("password", "TempPassw0rd!")]),
     )
     .await;
-    assert!(
-        r.location().starts_with("/newPassword?"),
-        "{}",
-        r.location()
-    );
-    let pending = r.cookies().into_iter().next().unwrap();
-    let np = r.location();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.location());
+    assert!(r.body.contains("<h1>Change password</h1>"), "{}", r.body);
+    assert!(r.cookies().is_empty());
+    let np = form_action(&r.body);
+    assert!(np.starts_with("/newPassword?"), "{np}");
+    let session = hidden_input(&r.body, "session");
+    assert_eq!(hidden_input(&r.body, "username"), "carol");
+    let answer = |password: &str, confirm: &str| {
+        form(&[
+            ("session", session.as_str()),
+            ("username", "carol"),
+            ("password", password),
+            ("confirm_password", confirm),
+        ])
+    };
     let r = call(
         &e.app,
         "POST",
         &np,
-        &[("cookie", &pending)],
-        &form(&[
-            ("password", "NewPassw0rd!"),
-            ("confirm_password", "Different1!"),
-        ]),
+        &[],
+        &answer("NewPassw0rd!", "Different1!"),
     )
     .await;
     assert!(r.body.contains("Passwords do not match."));
+    // The API's policy, in the API's words (RespondToAuthChallenge's).
+    let r = call(&e.app, "POST", &np, &[], &answer("short", "short")).await;
+    assert!(
+        r.body.contains(
+            "role=\"alert\">Password does not conform to policy: Password not long enough"
+        ),
+        "{}",
+        r.body
+    );
     let r = call(
         &e.app,
         "POST",
         &np,
-        &[("cookie", &pending)],
-        &form(&[
-            ("password", "NewPassw0rd!"),
-            ("confirm_password", "NewPassw0rd!"),
-        ]),
+        &[],
+        &answer("NewPassw0rd!", "NewPassw0rd!"),
     )
     .await;
     assert!(
@@ -924,6 +957,16 @@ async fn sign_up_confirm_and_new_password_in_the_browser() {
         .unwrap()
         .unwrap();
     assert_eq!(user.status, crate::model::user::UserStatus::Confirmed);
+    // The challenge is spent: the same form again goes back to sign-in.
+    let r = call(
+        &e.app,
+        "POST",
+        &np,
+        &[],
+        &answer("NewPassw0rd!", "NewPassw0rd!"),
+    )
+    .await;
+    assert!(r.body.contains("<h1>Sign in</h1>"), "{}", r.body);
 
     // An unconfirmed user who signs in is sent to the confirmation page.
     crate::idp::sign_up::sign_up(
@@ -1337,4 +1380,70 @@ async fn token_endpoint_rotates_refresh_tokens_when_the_client_does() {
     e.ctx.clock.advance(1);
     assert_eq!(refresh(first).await.json()["error"], "invalid_grant");
     assert_eq!(refresh(second).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn hosted_new_password_asks_for_the_required_attributes_the_user_lacks() {
+    let e = env().await;
+    let mut pool = crate::idp::user_pools::load_pool(&e.ctx, &e.pool_id)
+        .await
+        .unwrap();
+    for a in pool.schema_attributes.iter_mut().flatten() {
+        if a.name.as_deref() == Some("given_name") {
+            a.required = Some(true);
+        }
+    }
+    crate::idp::user_pools::save_pool(&e.ctx, &pool)
+        .await
+        .unwrap();
+    add_user(&e, "gus", "gus@example.com", "TempPassw0rd!", false).await;
+    let cid = e.web.client_id.clone().unwrap();
+    let q = form(&[
+        ("response_type", "code"),
+        ("client_id", &cid),
+        ("redirect_uri", CALLBACK),
+    ]);
+    let r = call(
+        &e.app,
+        "POST",
+        &format!("/login?{q}"),
+        &[],
+        &form(&[("username", "gus"), ("password", "TempPassw0rd!")]),
+    )
+    .await;
+    assert!(
+        r.body
+            .contains("<label for=\"userAttributes.given_name\">Given name</label>"),
+        "{}",
+        r.body
+    );
+    let np = form_action(&r.body);
+    let session = hidden_input(&r.body, "session");
+    let post = |given: &str| {
+        form(&[
+            ("session", session.as_str()),
+            ("username", "gus"),
+            ("userAttributes.given_name", given),
+            ("password", "NewPassw0rd!"),
+            ("confirm_password", "NewPassw0rd!"),
+        ])
+    };
+    // Left empty: the API's required-attribute check, the page kept for another try.
+    let r = call(&e.app, "POST", &np, &[], &post("")).await;
+    assert!(
+        r.body
+            .contains("role=\"alert\">Invalid attributes given, given_name is missing"),
+        "{}",
+        r.body
+    );
+    let r = call(&e.app, "POST", &np, &[], &post("Gus")).await;
+    assert!(r.location().starts_with(CALLBACK), "{}", r.body);
+    let user = e
+        .ctx
+        .store
+        .get_user(&e.pool_id, "gus")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.attr("given_name"), Some("Gus"));
 }

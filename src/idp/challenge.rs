@@ -1,0 +1,482 @@
+//! The sign-in challenge machine every front end shares: the call a sign-in runs against
+//! (`Call`), where a step leads (`Step`: signed in, or a challenge to answer), what the four
+//! sign-in actions answer (`Outcome`), and the typed state a pending challenge keeps between
+//! calls (`ChallengeState`), stored under the SHA-256 of its Session (or SECRET_BLOCK).
+//!
+//! The flows plug in around it: `idp::auth` starts sign-ins and dispatches answers
+//! (`respond_step`), `idp::mfa` issues and checks the MFA challenges, and the hosted pages
+//! (`oauth::hosted`, `oauth::mfa`) drive the same functions, so a rule added to a flow applies
+//! to the API and the browser at once. This module imports neither flow.
+
+use super::shapes::*;
+use super::users::{check_secret_hash, resolve_user};
+use crate::model::user::User;
+use crate::protocol::ctx::Ctx;
+use crate::protocol::{ApiError, ApiResult};
+use crate::store::sessions::StoredChallenge;
+use crate::tokens::refresh::sha256_hex;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The pool and client a sign-in call runs against.
+pub struct Call {
+    pub pool_id: String,
+    pub pool: UserPoolType,
+    pub client_id: String,
+    pub client: UserPoolClientType,
+    pub admin: bool,
+}
+
+impl Call {
+    /// Admin calls name the pool and the client; public calls only the client.
+    pub async fn load(ctx: &Ctx, admin_pool: Option<&str>, client_id: &str) -> ApiResult<Call> {
+        let (pool_id, client) = match admin_pool {
+            Some(pool_id) => {
+                super::user_pools::load_pool(ctx, pool_id).await?;
+                (
+                    pool_id.to_string(),
+                    super::clients::load_pool_client(ctx, pool_id, client_id).await?,
+                )
+            }
+            None => super::clients::load_client(ctx, client_id).await?,
+        };
+        let pool = super::user_pools::load_pool(ctx, &pool_id).await?;
+        Ok(Call {
+            pool_id,
+            pool,
+            client_id: client_id.to_string(),
+            client,
+            admin: admin_pool.is_some(),
+        })
+    }
+
+    pub fn prevents_existence_errors(&self) -> bool {
+        super::users::prevents_user_existence_errors(&self.client)
+    }
+
+    /// The answer for a user that does not exist.
+    pub fn unknown_user(&self) -> ApiError {
+        if self.prevents_existence_errors() {
+            incorrect()
+        } else {
+            ApiError::user_not_found()
+        }
+    }
+
+    /// Session lifetime (AuthSessionValidity, minutes; 3 by default).
+    fn session_secs(&self) -> f64 {
+        self.client.auth_session_validity.unwrap_or(3).clamp(3, 15) as f64 * 60.0
+    }
+
+    /// Checks the SECRET_HASH a request carries for `username` (when the client has a secret).
+    pub fn check_secret_hash(
+        &self,
+        username: &str,
+        params: &BTreeMap<String, String>,
+    ) -> ApiResult<()> {
+        check_secret_hash(
+            &self.client_id,
+            &self.client,
+            username,
+            params.get("SECRET_HASH").map(String::as_str),
+        )
+    }
+}
+
+/// What every sign-in step answers (the four actions' responses have these members).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub challenge_name: Option<String>,
+    pub session: Option<String>,
+    pub challenge_parameters: Option<BTreeMap<String, String>>,
+    pub authentication_result: Option<AuthenticationResultType>,
+}
+
+impl Outcome {
+    /// A challenge to answer.
+    pub fn challenge(
+        name: &str,
+        session: Option<String>,
+        params: BTreeMap<String, String>,
+    ) -> Self {
+        Outcome {
+            challenge_name: Some(name.to_string()),
+            session,
+            challenge_parameters: Some(params),
+            authentication_result: None,
+        }
+    }
+}
+
+macro_rules! outcome_into {
+    ($($t:ty),*) => {$(
+        impl From<Outcome> for $t {
+            fn from(o: Outcome) -> Self {
+                Self {
+                    challenge_name: o.challenge_name,
+                    session: o.session,
+                    // Cognito always sends ChallengeParameters ({} with tokens).
+                    challenge_parameters: Some(o.challenge_parameters.unwrap_or_default()),
+                    authentication_result: o.authentication_result,
+                    available_challenges: None,
+                }
+            }
+        }
+    )*};
+}
+outcome_into!(
+    InitiateAuthResponse,
+    AdminInitiateAuthResponse,
+    RespondToAuthChallengeResponse,
+    AdminRespondToAuthChallengeResponse
+);
+
+/// Where a sign-in step leads. The API turns `SignedIn` into tokens; the hosted pages into
+/// an authorization code and a browser session.
+#[derive(Debug)]
+pub enum Step {
+    SignedIn(User),
+    Challenge(Outcome),
+}
+
+/// What a pending challenge remembers between calls, one variant per challenge. Every variant
+/// names the user's `sub`, so a user deleted and re-created under the same name mid-sign-in
+/// does not inherit the challenge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "challenge", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChallengeState {
+    /// USER_SRP_AUTH's first step: A, the server's secret b and B (hex). An empty `sub` marks
+    /// the decoy handshake for an unknown user (it can only fail).
+    PasswordVerifier {
+        sub: String,
+        a: String,
+        b: String,
+        b_pub: String,
+    },
+    NewPasswordRequired {
+        sub: String,
+    },
+    /// Only a hash of the code sent is kept.
+    SmsMfa {
+        sub: String,
+        code_sha256: String,
+    },
+    EmailOtp {
+        sub: String,
+        code_sha256: String,
+    },
+    SoftwareTokenMfa {
+        sub: String,
+    },
+    SelectMfaType {
+        sub: String,
+        choices: Vec<String>,
+    },
+    /// `verified` once VerifySoftwareToken accepted a code with this session.
+    MfaSetup {
+        sub: String,
+        #[serde(default)]
+        associated: bool,
+        #[serde(default)]
+        verified: bool,
+    },
+}
+
+impl ChallengeState {
+    /// The ChallengeName this state answers.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChallengeState::PasswordVerifier { .. } => "PASSWORD_VERIFIER",
+            ChallengeState::NewPasswordRequired { .. } => "NEW_PASSWORD_REQUIRED",
+            ChallengeState::SmsMfa { .. } => "SMS_MFA",
+            ChallengeState::EmailOtp { .. } => "EMAIL_OTP",
+            ChallengeState::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
+            ChallengeState::SelectMfaType { .. } => "SELECT_MFA_TYPE",
+            ChallengeState::MfaSetup { .. } => "MFA_SETUP",
+        }
+    }
+
+    pub fn sub(&self) -> &str {
+        match self {
+            ChallengeState::PasswordVerifier { sub, .. }
+            | ChallengeState::NewPasswordRequired { sub }
+            | ChallengeState::SmsMfa { sub, .. }
+            | ChallengeState::EmailOtp { sub, .. }
+            | ChallengeState::SoftwareTokenMfa { sub }
+            | ChallengeState::SelectMfaType { sub, .. }
+            | ChallengeState::MfaSetup { sub, .. } => sub,
+        }
+    }
+}
+
+/// A pending challenge: who it is for, through which client, until when.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The stored handle's SHA-256 (to consume or replace it).
+    pub hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    /// The internal username (empty for a decoy handshake).
+    pub username: String,
+    pub state: ChallengeState,
+    pub expires: f64,
+}
+
+pub fn incorrect() -> ApiError {
+    ApiError::not_authorized("Incorrect username or password.")
+}
+
+pub fn invalid_session() -> ApiError {
+    ApiError::not_authorized("Invalid session for the user.")
+}
+
+pub fn session_expired() -> ApiError {
+    ApiError::not_authorized("Invalid session for the user, session is expired.")
+}
+
+/// A required member of AuthParameters / ChallengeResponses.
+pub fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> ApiResult<&'a str> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| ApiError::invalid_parameter(format!("Missing required parameter {name}")))
+}
+
+pub fn check_enabled(user: &User) -> ApiResult<()> {
+    if user.enabled {
+        Ok(())
+    } else {
+        Err(ApiError::not_authorized("User is disabled."))
+    }
+}
+
+pub fn random_b64(len: usize) -> String {
+    let mut bytes = vec![0u8; len];
+    rand::rng().fill_bytes(&mut bytes);
+    B64.encode(bytes)
+}
+
+/// A new challenge Session string (Cognito's are long opaque base64 strings).
+pub fn new_session() -> String {
+    format!("AYABe{}", random_b64(240))
+}
+
+/// Stores `state` for `username` under `handle` (a Session or a SECRET_BLOCK).
+pub async fn open(
+    ctx: &Ctx,
+    call: &Call,
+    handle: &str,
+    username: &str,
+    state: ChallengeState,
+) -> ApiResult<()> {
+    let now = ctx.clock.now_epoch();
+    put(
+        ctx,
+        &sha256_hex(handle),
+        StoredChallenge {
+            pool_id: call.pool_id.clone(),
+            client_id: call.client_id.clone(),
+            username: username.to_string(),
+            challenge: state.name().to_string(),
+            state: serde_json::to_value(&state).map_err(ApiError::internal)?,
+            expires: now + call.session_secs(),
+        },
+    )
+    .await
+}
+
+/// A new Session for `state`: stored, and returned to answer the challenge with.
+pub async fn open_session(
+    ctx: &Ctx,
+    call: &Call,
+    username: &str,
+    state: ChallengeState,
+) -> ApiResult<String> {
+    let session = new_session();
+    open(ctx, call, &session, username, state).await?;
+    Ok(session)
+}
+
+async fn put(ctx: &Ctx, hash: &str, stored: StoredChallenge) -> ApiResult<()> {
+    ctx.store
+        .put_challenge(hash, &stored, ctx.clock.now_epoch())
+        .await?;
+    Ok(())
+}
+
+/// The stored challenge under `hash`, typed. A state this version cannot read (written by
+/// an older one) is an invalid session, not an internal error.
+async fn find(ctx: &Ctx, hash: &str) -> ApiResult<Option<Pending>> {
+    let Some(stored) = ctx.store.get_challenge(hash).await? else {
+        return Ok(None);
+    };
+    let Ok(state) = serde_json::from_value::<ChallengeState>(stored.state) else {
+        return Ok(None);
+    };
+    if state.name() != stored.challenge {
+        return Ok(None);
+    }
+    Ok(Some(Pending {
+        hash: hash.to_string(),
+        pool_id: stored.pool_id,
+        client_id: stored.client_id,
+        username: stored.username,
+        state,
+        expires: stored.expires,
+    }))
+}
+
+/// The pending `challenge` a Session names, for this client, unexpired.
+pub async fn load(
+    ctx: &Ctx,
+    call: &Call,
+    session: Option<&str>,
+    challenge: &str,
+) -> ApiResult<Pending> {
+    let session = session
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::invalid_parameter("Missing required parameter Session"))?;
+    let pending = find(ctx, &sha256_hex(session))
+        .await?
+        .filter(|p| p.client_id == call.client_id && p.pool_id == call.pool_id)
+        .ok_or_else(invalid_session)?;
+    if pending.state.name() != challenge {
+        return Err(invalid_session());
+    }
+    if ctx.clock.now_epoch() > pending.expires {
+        return Err(session_expired());
+    }
+    Ok(pending)
+}
+
+/// Consumes the PASSWORD_VERIFIER a SECRET_BLOCK names (each handshake is answered once,
+/// right or wrong). Unknown blocks are "Incorrect username or password." as on Cognito.
+pub async fn take_verifier(ctx: &Ctx, call: &Call, secret_block: &str) -> ApiResult<Pending> {
+    let hash = sha256_hex(secret_block);
+    let pending = find(ctx, &hash)
+        .await?
+        .filter(|p| {
+            p.state.name() == "PASSWORD_VERIFIER"
+                && p.client_id == call.client_id
+                && p.pool_id == call.pool_id
+        })
+        .ok_or_else(incorrect)?;
+    close(ctx, &pending).await?;
+    if ctx.clock.now_epoch() > pending.expires {
+        return Err(session_expired());
+    }
+    Ok(pending)
+}
+
+/// An MFA_SETUP session named without a client (AssociateSoftwareToken and
+/// VerifySoftwareToken carry no ClientId), with its user.
+pub async fn load_setup(ctx: &Ctx, session: &str) -> ApiResult<(Pending, User)> {
+    let pending = find(ctx, &sha256_hex(session))
+        .await?
+        .filter(|p| matches!(p.state, ChallengeState::MfaSetup { .. }))
+        .ok_or_else(invalid_session)?;
+    if ctx.clock.now_epoch() > pending.expires {
+        return Err(session_expired());
+    }
+    let user = ctx
+        .store
+        .get_user(&pending.pool_id, &pending.username)
+        .await?
+        .filter(|u| u.sub == pending.state.sub())
+        .ok_or_else(invalid_session)?;
+    Ok((pending, user))
+}
+
+/// Replaces a pending challenge with a fresh Session carrying `state` (each step of
+/// MFA_SETUP answers a new Session).
+pub async fn replace(ctx: &Ctx, pending: &Pending, state: ChallengeState) -> ApiResult<String> {
+    let session = new_session();
+    put(
+        ctx,
+        &sha256_hex(&session),
+        StoredChallenge {
+            pool_id: pending.pool_id.clone(),
+            client_id: pending.client_id.clone(),
+            username: pending.username.clone(),
+            challenge: state.name().to_string(),
+            state: serde_json::to_value(&state).map_err(ApiError::internal)?,
+            expires: pending.expires,
+        },
+    )
+    .await?;
+    close(ctx, pending).await?;
+    Ok(session)
+}
+
+/// Consumes a pending challenge (each answer is single-use).
+pub async fn close(ctx: &Ctx, pending: &Pending) -> ApiResult<()> {
+    ctx.store.delete_challenge(&pending.hash).await?;
+    Ok(())
+}
+
+/// The stored user a challenge belongs to; `named` (the USERNAME the client answered with:
+/// USER_ID_FOR_SRP, or an alias of the same user) must designate them.
+pub async fn user_of(
+    ctx: &Ctx,
+    call: &Call,
+    pending: &Pending,
+    named: &str,
+) -> ApiResult<Option<User>> {
+    let user = ctx.store.get_user(&call.pool_id, &pending.username).await?;
+    let Some(user) = user.filter(|u| u.sub == pending.state.sub()) else {
+        return Ok(None);
+    };
+    if named == user.username {
+        return Ok(Some(user));
+    }
+    let by_name = resolve_user(ctx, &call.pool, named).await?;
+    Ok(by_name.filter(|u| u.sub == user.sub))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip_with_their_challenge_names() {
+        let states = [
+            ChallengeState::PasswordVerifier {
+                sub: "s".into(),
+                a: "0a".into(),
+                b: "0b".into(),
+                b_pub: "0c".into(),
+            },
+            ChallengeState::NewPasswordRequired { sub: "s".into() },
+            ChallengeState::SmsMfa {
+                sub: "s".into(),
+                code_sha256: "h".into(),
+            },
+            ChallengeState::EmailOtp {
+                sub: "s".into(),
+                code_sha256: "h".into(),
+            },
+            ChallengeState::SoftwareTokenMfa { sub: "s".into() },
+            ChallengeState::SelectMfaType {
+                sub: "s".into(),
+                choices: vec!["SMS_MFA".into()],
+            },
+            ChallengeState::MfaSetup {
+                sub: "s".into(),
+                associated: true,
+                verified: false,
+            },
+        ];
+        for state in states {
+            let json = serde_json::to_value(&state).unwrap();
+            assert_eq!(json["challenge"], state.name());
+            let back: ChallengeState = serde_json::from_value(json).unwrap();
+            assert_eq!(back, state);
+            assert_eq!(back.sub(), "s");
+        }
+        // Untyped state from an older version is not a state.
+        assert!(serde_json::from_value::<ChallengeState>(serde_json::json!({"sub": "s"})).is_err());
+    }
+}
