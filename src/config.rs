@@ -109,6 +109,24 @@ pub struct Config {
     /// lines hold tokens, so use it only in tests.
     #[arg(long, global = true, env = "COGNITO_EMU_RECORD_RESPONSES")]
     pub record_responses: Option<PathBuf>,
+
+    /// A Lambda Invoke API (LocalStack, `sam local start-lambda`, serverless-offline) that
+    /// runs the functions pools name in LambdaConfig:
+    /// `POST {URL}/2015-03-31/functions/{name}/invocations`.
+    #[arg(long, global = true, env = "COGNITO_EMU_LAMBDA_ENDPOINT")]
+    pub lambda_endpoint: Option<String>,
+
+    /// `NAME=URL`: the function NAME (as in its ARN) is answered by a plain HTTP endpoint
+    /// (the event is POSTed, the JSON answer is the result). Repeatable; the variable takes a
+    /// comma-separated list.
+    #[arg(
+        long = "lambda",
+        global = true,
+        env = "COGNITO_EMU_LAMBDAS",
+        value_delimiter = ',',
+        value_name = "NAME=URL"
+    )]
+    pub lambdas: Vec<String>,
 }
 
 impl Config {
@@ -129,6 +147,8 @@ impl Config {
             smtp_url: None,
             fixed_code: None,
             record_responses: None,
+            lambda_endpoint: None,
+            lambdas: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod seed;
 pub mod state;
 pub mod store;
 pub mod tokens;
+pub mod triggers;
 
 use axum::Router;
 use axum::extract::Request;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/_bench/constant", post(bench_constant))
         .merge(mail::routes::router())
+        .merge(triggers::routes::router())
         .merge(oauth::router())
         .merge(idp::user_import::upload::router())
         .route(
@@ -146,6 +148,8 @@ async fn log_request(req: Request, next: Next) -> Response {
 pub enum StartError {
     Database(sqlx::Error),
     Seed(seed::SeedError),
+    /// A flag or variable that cannot be used as given.
+    Config(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -153,6 +157,7 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::Database(e) => write!(f, "cannot open the database: {e}"),
             StartError::Seed(e) => write!(f, "{e}"),
+            StartError::Config(e) => write!(f, "{e}"),
         }
     }
 }
@@ -167,6 +172,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         Store::open_with(Some(&config.db), config.sync).await
     }
     .map_err(StartError::Database)?;
+    crate::triggers::Triggers::from_config(&config).map_err(StartError::Config)?;
     let seed_file = config.seed.clone();
     let state = AppState::new(config, store);
     if let Some(path) = seed_file {

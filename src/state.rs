@@ -12,6 +12,7 @@ pub struct Inner {
     pub config: Config,
     pub store: Store,
     pub clock: Clock,
+    pub triggers: crate::triggers::Triggers,
 }
 
 impl std::ops::Deref for AppState {
@@ -23,10 +24,13 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> Self {
+        // build_state has checked the trigger routes; a config it refused never gets here.
+        let triggers = crate::triggers::Triggers::from_config(&config).unwrap_or_default();
         AppState(Arc::new(Inner {
             config,
             store,
             clock: Clock::default(),
+            triggers,
         }))
     }
 }

@@ -119,6 +119,32 @@ pub async fn admin_create_user(
                 .await?;
             }
         }
+        // PreSignUp may refuse the creation; nothing is stored then.
+        crate::triggers::run(
+            &ctx,
+            &pool,
+            crate::triggers::Invocation {
+                trigger: crate::triggers::Trigger::PreSignUp,
+                source: "PreSignUp_AdminCreateUser",
+                user_name: &user.username,
+                client_id: None,
+                request: serde_json::json!({
+                    "userAttributes": crate::triggers::user_attributes(&user.attributes),
+                    "validationData": crate::triggers::attribute_map(
+                        input.validation_data.as_deref()
+                    ),
+                    "clientMetadata": crate::triggers::string_map(
+                        input.client_metadata.iter().flatten()
+                    ),
+                }),
+                response: serde_json::json!({
+                    "autoConfirmUser": false,
+                    "autoVerifyEmail": false,
+                    "autoVerifyPhone": false,
+                }),
+            },
+        )
+        .await?;
         user.password = Some(hash_password(&user.pool_id, &user.username, &password).await?);
         if !ctx.store.insert_user(&user, &key).await? {
             return Err(ApiError::new(

@@ -78,7 +78,9 @@ pub async fn initiate_auth(
     ctx: Ctx,
     input: InitiateAuthRequest,
 ) -> ApiResult<InitiateAuthResponse> {
-    let call = Call::load(&ctx, None, &input.client_id).await?;
+    let call = Call::load(&ctx, None, &input.client_id)
+        .await?
+        .with_metadata(input.client_metadata);
     let params = input.auth_parameters.unwrap_or_default();
     Ok(initiate(&ctx, &call, &input.auth_flow, &params)
         .await?
@@ -89,7 +91,9 @@ pub async fn admin_initiate_auth(
     ctx: Ctx,
     input: AdminInitiateAuthRequest,
 ) -> ApiResult<AdminInitiateAuthResponse> {
-    let call = Call::load(&ctx, Some(&input.user_pool_id), &input.client_id).await?;
+    let call = Call::load(&ctx, Some(&input.user_pool_id), &input.client_id)
+        .await?
+        .with_metadata(input.client_metadata);
     let params = input.auth_parameters.unwrap_or_default();
     Ok(initiate(&ctx, &call, &input.auth_flow, &params)
         .await?
@@ -203,6 +207,7 @@ pub async fn password_step(
     };
     check_enabled(&user)?;
     check_not_reset(&user)?;
+    challenge::pre_authentication(ctx, call, &user).await?;
     let failures = check_lockout(ctx, &user).await?;
     let ok = match &user.password {
         Some(stored) => {
@@ -240,7 +245,7 @@ async fn second_factor(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
     Ok(
         match super::mfa::challenge_after_password(ctx, call, &user).await? {
             Some(challenge) => Step::Challenge(challenge),
-            None => Step::SignedIn(user),
+            None => return challenge::signed_in(ctx, call, user).await,
         },
     )
 }
@@ -248,12 +253,16 @@ async fn second_factor(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
 /// Tokens for a user who completed sign-in through the API.
 async fn sign_in_complete(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
     let subject = tokens::subject_of(ctx, user).await?;
+    let grant = Grant {
+        client_metadata: call.client_metadata.clone(),
+        ..Grant::api()
+    };
     let result = tokens::issue(
         ctx,
         &call.pool_id,
         &call.client,
         &subject,
-        &Grant::api(),
+        &grant,
         RefreshMode::NewSignIn,
     )
     .await?;
@@ -338,6 +347,7 @@ async fn start_srp(
         Some(user) => {
             check_enabled(user)?;
             check_not_reset(user)?;
+            challenge::pre_authentication(ctx, call, user).await?;
             match &user.password {
                 Some(p) => (
                     user.username.clone(),
@@ -397,7 +407,9 @@ pub async fn respond_to_auth_challenge(
     ctx: Ctx,
     input: RespondToAuthChallengeRequest,
 ) -> ApiResult<RespondToAuthChallengeResponse> {
-    let call = Call::load(&ctx, None, &input.client_id).await?;
+    let call = Call::load(&ctx, None, &input.client_id)
+        .await?
+        .with_metadata(input.client_metadata);
     let responses = input.challenge_responses.unwrap_or_default();
     let step = respond_step(
         &ctx,
@@ -414,7 +426,9 @@ pub async fn admin_respond_to_auth_challenge(
     ctx: Ctx,
     input: AdminRespondToAuthChallengeRequest,
 ) -> ApiResult<AdminRespondToAuthChallengeResponse> {
-    let call = Call::load(&ctx, Some(&input.user_pool_id), &input.client_id).await?;
+    let call = Call::load(&ctx, Some(&input.user_pool_id), &input.client_id)
+        .await?
+        .with_metadata(input.client_metadata);
     let responses = input.challenge_responses.unwrap_or_default();
     let step = respond_step(
         &ctx,

@@ -15,10 +15,12 @@ use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use crate::store::sessions::StoredChallenge;
 use crate::tokens::refresh::sha256_hex;
+use crate::triggers::{self, Invocation, Trigger};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The pool and client a sign-in call runs against.
@@ -28,6 +30,8 @@ pub struct Call {
     pub client_id: String,
     pub client: UserPoolClientType,
     pub admin: bool,
+    /// The call's ClientMetadata (passed to the triggers it runs).
+    pub client_metadata: BTreeMap<String, String>,
 }
 
 impl Call {
@@ -50,7 +54,14 @@ impl Call {
             client_id: client_id.to_string(),
             client,
             admin: admin_pool.is_some(),
+            client_metadata: BTreeMap::new(),
         })
+    }
+
+    /// The call with the ClientMetadata its request carried.
+    pub fn with_metadata(mut self, metadata: Option<BTreeMap<String, String>>) -> Call {
+        self.client_metadata = metadata.unwrap_or_default();
+        self
     }
 
     pub fn prevents_existence_errors(&self) -> bool {
@@ -140,6 +151,52 @@ outcome_into!(
 pub enum Step {
     SignedIn(User),
     Challenge(Outcome),
+}
+
+/// A user who answered every challenge: PostAuthentication runs (a failing function fails the
+/// sign-in, no tokens), then the step is signed in.
+pub async fn signed_in(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
+    triggers::run(
+        ctx,
+        &call.pool,
+        Invocation {
+            trigger: Trigger::PostAuthentication,
+            source: "PostAuthentication_Authentication",
+            user_name: &user.username,
+            client_id: Some(&call.client_id),
+            request: json!({
+                "userAttributes": triggers::stored_user_attributes(&user),
+                "newDeviceUsed": false,
+                "clientMetadata": triggers::string_map(&call.client_metadata),
+            }),
+            response: json!({}),
+        },
+    )
+    .await?;
+    Ok(Step::SignedIn(user))
+}
+
+/// PreAuthentication, before a password (or SRP handshake) is checked: the function may
+/// refuse the sign-in. ClientMetadata reaches it as `validationData`, as Cognito documents.
+pub async fn pre_authentication(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<()> {
+    triggers::run(
+        ctx,
+        &call.pool,
+        Invocation {
+            trigger: Trigger::PreAuthentication,
+            source: "PreAuthentication_Authentication",
+            user_name: &user.username,
+            client_id: Some(&call.client_id),
+            request: json!({
+                "userAttributes": triggers::stored_user_attributes(user),
+                "validationData": triggers::string_map(&call.client_metadata),
+                "userNotFound": false,
+            }),
+            response: json!({}),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// What a pending challenge remembers between calls, one variant per challenge. Every variant

@@ -99,6 +99,15 @@ pub async fn confirm_forgot_password(
     ctx.store
         .delete_code(&user.pool_id, &user.username, users::FORGOT_PASSWORD)
         .await?;
+    super::sign_up::post_confirmation(
+        &ctx,
+        &pool,
+        &user,
+        "PostConfirmation_ConfirmForgotPassword",
+        Some(&input.client_id),
+        input.client_metadata.as_ref(),
+    )
+    .await?;
     Ok(serde_json::json!({}))
 }
 

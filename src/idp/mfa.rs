@@ -661,7 +661,7 @@ pub async fn respond(
         _ => return Err(challenge::invalid_session()),
     }
     challenge::close(ctx, &pending).await?;
-    Ok(Step::SignedIn(user))
+    challenge::signed_in(ctx, call, user).await
 }
 
 #[cfg(test)]

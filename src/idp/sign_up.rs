@@ -9,6 +9,8 @@ use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::users::LookupAttr;
+use crate::triggers::{self, Invocation, Trigger};
+use serde_json::json;
 
 const SIGN_UP: &str = "signup";
 
@@ -146,9 +148,52 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
     .await?;
     attributes::check_required(&pool, &user)?;
     users::check_password_policy(&pool, password, PolicyWording::SignUp)?;
+    // PreSignUp may refuse the sign-up (nothing is stored then) or confirm the user.
+    let pre = triggers::run(
+        &ctx,
+        &pool,
+        Invocation {
+            trigger: Trigger::PreSignUp,
+            source: "PreSignUp_SignUp",
+            user_name: &user.username,
+            client_id: Some(&input.client_id),
+            request: json!({
+                "userAttributes": triggers::user_attributes(&user.attributes),
+                "validationData": triggers::attribute_map(input.validation_data.as_deref()),
+                "clientMetadata": triggers::string_map(input.client_metadata.iter().flatten()),
+            }),
+            response: json!({
+                "autoConfirmUser": false,
+                "autoVerifyEmail": false,
+                "autoVerifyPhone": false,
+            }),
+        },
+    )
+    .await?
+    .unwrap_or_default();
+    let auto_confirmed = triggers::flag(&pre, "autoConfirmUser");
+    if auto_confirmed {
+        user.status = UserStatus::Confirmed;
+    }
+    for (flag, attr) in [
+        ("autoVerifyEmail", "email"),
+        ("autoVerifyPhone", "phone_number"),
+    ] {
+        if triggers::flag(&pre, flag) && user.attr(attr).is_some() {
+            user.set_attr(&format!("{attr}_verified"), "true");
+        }
+    }
     user.password = Some(hash_password(&user.pool_id, &user.username, password).await?);
     if !ctx.store.insert_user(&user, &key).await? {
         return Err(username_exists());
+    }
+    if auto_confirmed {
+        return Ok(SignUpResponse {
+            user_confirmed: true,
+            code_delivery_details: None,
+            user_sub: user.sub,
+            session: None,
+        });
     }
     let details = match users::confirmation_destination(&pool, &user) {
         Some(dest) => Some(
@@ -240,7 +285,45 @@ pub async fn confirm_sign_up(
     ctx.store
         .delete_code(&user.pool_id, &user.username, SIGN_UP)
         .await?;
+    post_confirmation(
+        &ctx,
+        &pool,
+        &user,
+        "PostConfirmation_ConfirmSignUp",
+        Some(&input.client_id),
+        input.client_metadata.as_ref(),
+    )
+    .await?;
     Ok(ConfirmSignUpResponse::default())
+}
+
+/// PostConfirmation runs once the confirmation is stored. As on Cognito, a failing function
+/// fails the call but the user stays confirmed.
+pub(super) async fn post_confirmation(
+    ctx: &Ctx,
+    pool: &UserPoolType,
+    user: &User,
+    source: &str,
+    client_id: Option<&str>,
+    client_metadata: Option<&std::collections::BTreeMap<String, String>>,
+) -> ApiResult<()> {
+    triggers::run(
+        ctx,
+        pool,
+        Invocation {
+            trigger: Trigger::PostConfirmation,
+            source,
+            user_name: &user.username,
+            client_id,
+            request: json!({
+                "userAttributes": triggers::stored_user_attributes(user),
+                "clientMetadata": triggers::string_map(client_metadata.into_iter().flatten()),
+            }),
+            response: json!({}),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn resend_confirmation_code(
@@ -312,6 +395,15 @@ pub async fn admin_confirm_sign_up(
     ctx.store
         .delete_code(&user.pool_id, &user.username, SIGN_UP)
         .await?;
+    post_confirmation(
+        &ctx,
+        &pool,
+        &user,
+        "PostConfirmation_ConfirmSignUp",
+        None,
+        input.client_metadata.as_ref(),
+    )
+    .await?;
     Ok(serde_json::json!({}))
 }
 

@@ -102,10 +102,11 @@ pub async fn finish(
             params::with_params(&c.redirect_uri, &pairs, false)
         }
         ResponseType::Token => {
-            let grant = Grant {
-                scope: c.scope.clone(),
-                nonce: c.params.nonce.clone(),
-            };
+            let grant = Grant::new(
+                c.scope.clone(),
+                c.params.nonce.clone(),
+                "TokenGeneration_HostedAuth",
+            );
             let subject = match crate::tokens::subject_of(&site.ctx, user).await {
                 Ok(s) => s,
                 Err(e) => return internal(e),

@@ -394,10 +394,11 @@ async fn authorization_code(
         .await?
         .filter(|u| u.enabled)
         .ok_or_else(|| OAuthError::bare("invalid_grant"))?;
-    let grant = Grant {
-        scope: stored.scope.clone(),
-        nonce: stored.nonce.clone(),
-    };
+    let grant = Grant::new(
+        stored.scope.clone(),
+        stored.nonce.clone(),
+        "TokenGeneration_HostedAuth",
+    );
     let result = crate::tokens::issue(
         ctx,
         &c.pool_id,

@@ -3,6 +3,7 @@
 //! and the shared access-token check Cognito's self-service APIs run.
 
 pub mod claims;
+pub mod customize;
 pub mod refresh;
 pub mod subject;
 pub mod validity;
@@ -15,9 +16,10 @@ pub use verify::{AccessClaims, verify_access_token, verify_id_token};
 use crate::config::IssuerStyle;
 use crate::crypto::keys::SigningKey;
 use crate::protocol::ctx::Ctx;
-use crate::protocol::generated::idp::{AuthenticationResultType, UserPoolClientType};
+use crate::protocol::generated::idp::{AuthenticationResultType, UserPoolClientType, UserPoolType};
 use crate::protocol::{ApiError, ApiResult};
 use crate::store::tokens::TokenFamily;
+use std::collections::BTreeMap;
 
 /// The scope of tokens the user-pool API issues (self-service calls require it).
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
@@ -68,13 +70,24 @@ pub struct Grant {
     pub scope: String,
     /// Echoed into the ID token when the authorize request had one.
     pub nonce: Option<String>,
+    /// The PreTokenGeneration trigger's `triggerSource` for this issuance.
+    pub source: &'static str,
+    /// ClientMetadata of the call, passed to the PreTokenGeneration trigger.
+    pub client_metadata: BTreeMap<String, String>,
 }
 
 impl Grant {
+    /// A sign-in through the user-pool API.
     pub fn api() -> Self {
+        Grant::new(ADMIN_SCOPE.into(), None, "TokenGeneration_Authentication")
+    }
+
+    pub fn new(scope: String, nonce: Option<String>, source: &'static str) -> Self {
         Grant {
-            scope: ADMIN_SCOPE.into(),
-            nonce: None,
+            scope,
+            nonce,
+            source,
+            client_metadata: BTreeMap::new(),
         }
     }
 }
@@ -152,7 +165,7 @@ pub async fn issue(
         origin_jti: &family.origin_jti,
         event_id: &event_id,
     };
-    let id_claims = claims::id_token_claims(
+    let mut id_claims = claims::id_token_claims(
         &common,
         subject,
         &client_id,
@@ -160,13 +173,28 @@ pub async fn issue(
         now + validity.id_secs,
         grant.nonce.as_deref(),
     );
-    let access_claims = claims::access_token_claims(
+    let mut access_claims = claims::access_token_claims(
         &common,
         subject,
         &client_id,
         &grant.scope,
         now + validity.access_secs,
     );
+    if let Some(pool) = ctx.store.get_pool::<UserPoolType>(pool_id).await? {
+        customize::pre_token_generation(
+            ctx,
+            &pool,
+            subject,
+            &customize::Context {
+                source: grant.source,
+                client_id: &client_id,
+                client_metadata: &grant.client_metadata,
+            },
+            &mut id_claims,
+            &mut access_claims,
+        )
+        .await?;
+    }
     // Both signatures in one job off the async workers (see crate::cpu).
     let (id_token, access_token) = crate::cpu::run(move || {
         Ok::<_, ApiError>((

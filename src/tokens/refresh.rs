@@ -163,10 +163,7 @@ pub async fn renew(
         None => RefreshMode::Keep(row.family),
     };
     let subject = super::subject_of(ctx, &user).await?;
-    let grant = Grant {
-        scope: scope.clone(),
-        nonce: None,
-    };
+    let grant = Grant::new(scope.clone(), None, "TokenGeneration_RefreshTokens");
     let result = super::issue(ctx, pool_id, client, &subject, &grant, mode).await?;
     Ok(Renewed {
         result,

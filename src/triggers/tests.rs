@@ -1,0 +1,501 @@
+//! Triggers end to end through the handlers, against an in-test function host that speaks
+//! the Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`).
+
+use crate::config::Config;
+use crate::idp::shapes::*;
+use crate::idp::users::testkit;
+use crate::protocol::ctx::Ctx;
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+/// The functions the tests configure, each written the way the developer guide's samples
+/// are: take the event, set `response`, return the event (or throw).
+async fn function(Path(name): Path<String>, body: String) -> Response {
+    let mut event: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let fail = |message: &str| {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-amz-function-error",
+            HeaderValue::from_static("Unhandled"),
+        );
+        (
+            StatusCode::OK,
+            headers,
+            json!({"errorMessage": message, "errorType": "Error"}).to_string(),
+        )
+            .into_response()
+    };
+    match name.as_str() {
+        "allowList" => {
+            let email = event["request"]["userAttributes"]["email"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if !email.ends_with("@example.com") {
+                return fail("Registration from this domain is not allowed.");
+            }
+            event["response"]["autoConfirmUser"] = true.into();
+            event["response"]["autoVerifyEmail"] = true.into();
+        }
+        "garbage" => return (StatusCode::OK, "this is not json").into_response(),
+        "deny" => return fail("Sign-in is closed."),
+        "claimsV1" => {
+            event["response"]["claimsOverrideDetails"] = json!({
+                "claimsToAddOrOverride": {"tier": "gold"},
+                "claimsToSuppress": ["email"],
+                "groupOverrideDetails": {"groupsToOverride": ["admins"]},
+            });
+        }
+        "claimsV2" => {
+            event["response"]["claimsAndScopeOverrideDetails"] = json!({
+                "idTokenGeneration": {"claimsToAddOrOverride": {"tier": "gold"}},
+                "accessTokenGeneration": {
+                    "claimsToAddOrOverride": {"tenant": {"id": 7}},
+                    "scopesToAdd": ["orders/read"],
+                },
+            });
+        }
+        _ => {}
+    }
+    axum::Json(event).into_response()
+}
+
+/// A function host on a free port; returns its base URL.
+async fn function_host() -> String {
+    let app = Router::new().route("/2015-03-31/functions/{name}/invocations", post(function));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+struct Env {
+    ctx: Ctx,
+    pool_id: String,
+    client: UserPoolClientType,
+}
+
+/// A pool whose LambdaConfig is `config`, a client allowing password sign-in, and an
+/// emulator whose `--lambda-endpoint` is the in-test host.
+async fn env(config: LambdaConfigType) -> Env {
+    let mut c = Config::for_tests();
+    c.lambda_endpoint = Some(function_host().await);
+    let ctx = Ctx::internal(crate::build_state(c).await.unwrap());
+    let pool = testkit::pool(&ctx, |p| p.lambda_config = Some(config)).await;
+    let client = testkit::client_with(&ctx, &pool, |c| {
+        c.explicit_auth_flows = Some(vec![
+            "ALLOW_USER_PASSWORD_AUTH".into(),
+            "ALLOW_REFRESH_TOKEN_AUTH".into(),
+        ]);
+    })
+    .await;
+    Env {
+        pool_id: pool.id.clone().unwrap(),
+        ctx,
+        client,
+    }
+}
+
+fn arn(name: &str) -> Option<String> {
+    Some(format!(
+        "arn:aws:lambda:us-east-1:123456789012:function:{name}"
+    ))
+}
+
+impl Env {
+    fn client_id(&self) -> String {
+        self.client.client_id.clone().unwrap()
+    }
+
+    async fn sign_up(
+        &self,
+        username: &str,
+        email: &str,
+    ) -> crate::protocol::ApiResult<SignUpResponse> {
+        crate::idp::sign_up::sign_up(
+            self.ctx.clone(),
+            SignUpRequest {
+                client_id: self.client_id(),
+                username: username.into(),
+                password: Some("Passw0rd!".into()),
+                user_attributes: Some(vec![testkit::attr("email", email)]),
+                validation_data: Some(vec![testkit::attr("invite", "abc")]),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn sign_in(&self, username: &str) -> crate::protocol::ApiResult<InitiateAuthResponse> {
+        crate::idp::auth::initiate_auth(
+            self.ctx.clone(),
+            InitiateAuthRequest {
+                auth_flow: "USER_PASSWORD_AUTH".into(),
+                auth_parameters: Some(
+                    [
+                        ("USERNAME".to_string(), username.to_string()),
+                        ("PASSWORD".to_string(), "Passw0rd!".to_string()),
+                    ]
+                    .into(),
+                ),
+                client_metadata: Some([("source".to_string(), "test".to_string())].into()),
+                client_id: self.client_id(),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn confirmed_user(&self, username: &str) {
+        crate::idp::admin_users::admin_create_user(
+            self.ctx.clone(),
+            AdminCreateUserRequest {
+                user_pool_id: self.pool_id.clone(),
+                username: username.into(),
+                user_attributes: Some(vec![
+                    testkit::attr("email", &format!("{username}@example.com")),
+                    testkit::attr("email_verified", "true"),
+                ]),
+                message_action: Some("SUPPRESS".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        crate::idp::admin_users::admin_set_user_password(
+            self.ctx.clone(),
+            AdminSetUserPasswordRequest {
+                user_pool_id: self.pool_id.clone(),
+                username: username.into(),
+                password: "Passw0rd!".into(),
+                permanent: Some(true),
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    fn invocations(&self, trigger: &str) -> Vec<crate::triggers::log::Entry> {
+        self.ctx
+            .triggers
+            .log
+            .entries()
+            .into_iter()
+            .filter(|e| e.trigger == trigger)
+            .collect()
+    }
+}
+
+fn claims(jwt: &str) -> Value {
+    let part = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn pre_sign_up_confirms_allowed_users_and_refuses_the_rest_leaving_nothing() {
+    let e = env(LambdaConfigType {
+        pre_sign_up: arn("allowList"),
+        post_confirmation: arn("postConfirm"),
+        ..Default::default()
+    })
+    .await;
+    let out = e.sign_up("ann", "ann@example.com").await.unwrap();
+    assert!(out.user_confirmed);
+    assert!(out.code_delivery_details.is_none());
+    let user = e
+        .ctx
+        .store
+        .get_user(&e.pool_id, "ann")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.status, crate::model::user::UserStatus::Confirmed);
+    assert_eq!(user.attr("email_verified"), Some("true"));
+    let sent = &e.invocations("PreSignUp")[0].event;
+    assert_eq!(sent["triggerSource"], "PreSignUp_SignUp");
+    assert_eq!(sent["version"], "1");
+    assert_eq!(sent["userPoolId"], e.pool_id.as_str());
+    assert_eq!(sent["userName"], "ann");
+    assert_eq!(sent["callerContext"]["clientId"], e.client_id().as_str());
+    assert_eq!(
+        sent["request"]["userAttributes"]["email"],
+        "ann@example.com"
+    );
+    assert_eq!(sent["request"]["validationData"]["invite"], "abc");
+
+    let err = e.sign_up("bob", "bob@evil.test").await.unwrap_err();
+    assert_eq!(err.kind.name(), "UserLambdaValidationException");
+    assert_eq!(
+        err.message,
+        "PreSignUp failed with error Registration from this domain is not allowed.."
+    );
+    assert!(
+        e.ctx
+            .store
+            .get_user(&e.pool_id, "bob")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mail = e
+        .ctx
+        .store
+        .list_messages(&Default::default(), true, 10)
+        .await
+        .unwrap();
+    assert!(mail.is_empty(), "no code is sent for a refused sign-up");
+}
+
+#[tokio::test]
+async fn unreachable_and_garbage_functions_fail_the_call_with_cognitos_errors() {
+    let e = env(LambdaConfigType {
+        pre_sign_up: arn("garbage"),
+        ..Default::default()
+    })
+    .await;
+    let err = e.sign_up("ann", "ann@example.com").await.unwrap_err();
+    assert_eq!(err.kind.name(), "InvalidLambdaResponseException");
+    assert_eq!(err.message, "Unrecognizable lambda output");
+    assert!(
+        e.ctx
+            .store
+            .get_user(&e.pool_id, "ann")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // No route to the function at all.
+    let state = crate::build_state(Config::for_tests()).await.unwrap();
+    let ctx = Ctx::internal(state);
+    let pool = testkit::pool(&ctx, |p| {
+        p.lambda_config = Some(LambdaConfigType {
+            pre_sign_up: arn("nowhere"),
+            ..Default::default()
+        })
+    })
+    .await;
+    let client = testkit::client(&ctx, &pool, false).await;
+    let err = crate::idp::sign_up::sign_up(
+        ctx.clone(),
+        SignUpRequest {
+            client_id: client.client_id.clone().unwrap(),
+            username: "ann".into(),
+            password: Some("Passw0rd!".into()),
+            user_attributes: Some(vec![testkit::attr("email", "ann@example.com")]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind.name(), "UnexpectedLambdaException");
+    assert!(
+        err.message.contains("--lambda nowhere=URL"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn post_confirmation_sees_the_confirmed_user() {
+    let e = env(LambdaConfigType {
+        post_confirmation: arn("postConfirm"),
+        ..Default::default()
+    })
+    .await;
+    let out = e.sign_up("cy", "cy@example.com").await.unwrap();
+    assert!(!out.user_confirmed);
+    assert!(e.invocations("PostConfirmation").is_empty());
+    let code = testkit::latest_code(&e.ctx, "cy@example.com").await;
+    crate::idp::sign_up::confirm_sign_up(
+        e.ctx.clone(),
+        ConfirmSignUpRequest {
+            client_id: e.client_id(),
+            username: "cy".into(),
+            confirmation_code: code,
+            client_metadata: Some([("plan".to_string(), "pro".to_string())].into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sent = &e.invocations("PostConfirmation")[0].event;
+    assert_eq!(sent["triggerSource"], "PostConfirmation_ConfirmSignUp");
+    let attrs = &sent["request"]["userAttributes"];
+    assert_eq!(attrs["cognito:user_status"], "CONFIRMED");
+    assert_eq!(attrs["email_verified"], "true");
+    assert_eq!(attrs["sub"], out.user_sub.as_str());
+    assert_eq!(sent["request"]["clientMetadata"]["plan"], "pro");
+}
+
+#[tokio::test]
+async fn authentication_triggers_run_around_sign_in() {
+    let e = env(LambdaConfigType {
+        pre_authentication: arn("preAuth"),
+        post_authentication: arn("postAuth"),
+        ..Default::default()
+    })
+    .await;
+    e.confirmed_user("dee").await;
+    let out = e.sign_in("dee").await.unwrap();
+    assert!(out.authentication_result.is_some());
+    let pre = &e.invocations("PreAuthentication")[0].event;
+    assert_eq!(pre["triggerSource"], "PreAuthentication_Authentication");
+    assert_eq!(pre["request"]["validationData"]["source"], "test");
+    let post = &e.invocations("PostAuthentication")[0].event;
+    assert_eq!(post["triggerSource"], "PostAuthentication_Authentication");
+    assert_eq!(post["request"]["clientMetadata"]["source"], "test");
+
+    // A refusing PreAuthentication: no tokens, and the password was never checked.
+    let e = env(LambdaConfigType {
+        pre_authentication: arn("deny"),
+        ..Default::default()
+    })
+    .await;
+    e.confirmed_user("eve").await;
+    let err = e.sign_in("eve").await.unwrap_err();
+    assert_eq!(err.kind.name(), "UserLambdaValidationException");
+    assert_eq!(
+        err.message,
+        "PreAuthentication failed with error Sign-in is closed.."
+    );
+}
+
+#[tokio::test]
+async fn pre_token_generation_v1_customises_the_id_token() {
+    let e = env(LambdaConfigType {
+        pre_token_generation: arn("claimsV1"),
+        ..Default::default()
+    })
+    .await;
+    e.confirmed_user("fay").await;
+    let tokens = e
+        .sign_in("fay")
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let id = claims(tokens.id_token.as_deref().unwrap());
+    assert_eq!(id["tier"], "gold");
+    assert!(id.get("email").is_none());
+    assert_eq!(id["cognito:groups"], json!(["admins"]));
+    let access = claims(tokens.access_token.as_deref().unwrap());
+    assert!(access.get("tier").is_none());
+    assert_eq!(access["cognito:groups"], json!(["admins"]));
+    let sent = &e.invocations("PreTokenGeneration")[0].event;
+    assert_eq!(sent["triggerSource"], "TokenGeneration_Authentication");
+    assert_eq!(sent["version"], "1");
+    assert_eq!(
+        sent["request"]["userAttributes"]["email"],
+        "fay@example.com"
+    );
+    assert_eq!(
+        sent["request"]["groupConfiguration"]["groupsToOverride"],
+        json!([])
+    );
+
+    // Refreshing runs it again, with its own source.
+    crate::idp::auth::initiate_auth(
+        e.ctx.clone(),
+        InitiateAuthRequest {
+            auth_flow: "REFRESH_TOKEN_AUTH".into(),
+            auth_parameters: Some(
+                [(
+                    "REFRESH_TOKEN".to_string(),
+                    tokens.refresh_token.clone().unwrap(),
+                )]
+                .into(),
+            ),
+            client_id: e.client_id(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sources: Vec<String> = e
+        .invocations("PreTokenGeneration")
+        .iter()
+        .map(|i| i.trigger_source.clone())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "TokenGeneration_Authentication",
+            "TokenGeneration_RefreshTokens"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn pre_token_generation_v2_customises_the_access_token_and_scopes() {
+    let e = env(LambdaConfigType {
+        pre_token_generation_config: Some(PreTokenGenerationVersionConfigType {
+            lambda_version: "V2_0".into(),
+            lambda_arn: arn("claimsV2").unwrap(),
+        }),
+        ..Default::default()
+    })
+    .await;
+    e.confirmed_user("gil").await;
+    let tokens = e
+        .sign_in("gil")
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let access = claims(tokens.access_token.as_deref().unwrap());
+    assert_eq!(access["tenant"], json!({"id": 7}));
+    assert_eq!(access["scope"], "aws.cognito.signin.user.admin orders/read");
+    assert_eq!(claims(tokens.id_token.as_deref().unwrap())["tier"], "gold");
+    let sent = &e.invocations("PreTokenGeneration")[0].event;
+    assert_eq!(sent["version"], "2");
+    assert_eq!(
+        sent["request"]["scopes"],
+        json!(["aws.cognito.signin.user.admin"])
+    );
+    // The signed tokens still verify (the self-service API accepts the access token).
+    crate::tokens::verify_access_token(&e.ctx, tokens.access_token.as_deref().unwrap())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn invocations_are_listed_on_the_dev_route() {
+    let e = env(LambdaConfigType {
+        pre_sign_up: arn("allowList"),
+        ..Default::default()
+    })
+    .await;
+    e.sign_up("hal", "hal@example.com").await.unwrap();
+    let _ = e.sign_up("ivy", "ivy@evil.test").await;
+    let app = crate::router(e.ctx.app.clone());
+    let resp = tower::ServiceExt::oneshot(
+        app,
+        axum::http::Request::get("/_dev/triggers?trigger=PreSignUp")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&body).unwrap();
+    let inv = listed["invocations"].as_array().unwrap();
+    assert_eq!(inv.len(), 2);
+    assert_eq!(inv[0]["function"], arn("allowList").unwrap().as_str());
+    assert_eq!(inv[0]["response"]["autoConfirmUser"], true);
+    assert!(
+        inv[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("PreSignUp failed with error")
+    );
+}
