@@ -17,6 +17,8 @@ pub mod protocol;
 pub mod seed;
 pub mod state;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod tokens;
 pub mod triggers;
 

@@ -3,15 +3,11 @@
 use super::identity_pools::*;
 use super::roles::*;
 use super::shapes::*;
-use crate::config::Config;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ErrorKind};
 use std::collections::BTreeMap;
 
-pub(super) async fn ctx() -> Ctx {
-    let state = crate::build_state(Config::for_tests()).await.unwrap();
-    Ctx::internal(state)
-}
+pub(super) use crate::testkit::ctx;
 
 pub(super) const USER_POOL: &str = "us-east-1_AbCdEf123";
 pub(super) const CLIENT: &str = "abcdefghijklmnopqrstuvwxyz";

@@ -306,7 +306,7 @@ pub async fn admin_delete_user_attributes(
 mod tests {
     use super::*;
     use crate::crypto::password::check_password;
-    use crate::idp::users::testkit::*;
+    use crate::testkit::*;
 
     fn create(pool: &UserPoolType, name: &str) -> AdminCreateUserRequest {
         AdminCreateUserRequest {

@@ -399,13 +399,10 @@ pub async fn delete_user_pool_client(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::idp::user_pools::create_user_pool;
     use crate::tokens::validity::{TokenValidity, token_validity};
 
-    async fn ctx() -> Ctx {
-        Ctx::internal(crate::build_state(Config::for_tests()).await.unwrap())
-    }
+    use crate::testkit::ctx;
 
     async fn pool(ctx: &Ctx) -> String {
         let out = create_user_pool(

@@ -310,7 +310,6 @@ pub async fn add_custom_attributes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
 
     fn custom(name: &str) -> SchemaAttributeType {
         SchemaAttributeType {
@@ -322,7 +321,7 @@ mod tests {
 
     #[tokio::test]
     async fn add_custom_attributes_appends_and_refuses_duplicates() {
-        let ctx = Ctx::internal(crate::build_state(Config::for_tests()).await.unwrap());
+        let ctx = crate::testkit::ctx().await;
         let pool = super::super::user_pools::create_user_pool(
             ctx.clone(),
             CreateUserPoolRequest {

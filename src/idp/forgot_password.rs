@@ -116,7 +116,7 @@ mod tests {
     use super::*;
     use crate::crypto::password::check_password;
     use crate::idp::sign_up::{confirm_sign_up, sign_up};
-    use crate::idp::users::testkit::*;
+    use crate::testkit::*;
 
     async fn confirmed_user(ctx: &Ctx, client: &UserPoolClientType, name: &str, email: &str) {
         sign_up(

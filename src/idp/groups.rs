@@ -212,7 +212,7 @@ pub async fn list_users_in_group(
 mod tests {
     use super::*;
     use crate::idp::admin_users::{admin_create_user, admin_delete_user};
-    use crate::idp::users::testkit::*;
+    use crate::testkit::*;
 
     #[tokio::test]
     async fn groups_lifecycle_and_membership() {

@@ -128,7 +128,7 @@ pub async fn list_users(ctx: Ctx, input: ListUsersRequest) -> ApiResult<ListUser
 mod tests {
     use super::*;
     use crate::idp::admin_users::{admin_create_user, admin_disable_user};
-    use crate::idp::users::testkit::*;
+    use crate::testkit::*;
 
     #[tokio::test]
     async fn filters_pages_and_projects() {

@@ -191,11 +191,9 @@ pub async fn check_client_scopes(ctx: &Ctx, pool_id: &str, scopes: &[String]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
 
     async fn ctx_with_pool() -> (Ctx, String) {
-        let state = crate::build_state(Config::for_tests()).await.unwrap();
-        let ctx = Ctx::internal(state);
+        let ctx = crate::testkit::ctx().await;
         let pool = crate::idp::user_pools::create_user_pool(
             ctx.clone(),
             CreateUserPoolRequest {

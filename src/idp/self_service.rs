@@ -185,7 +185,7 @@ mod tests {
     use super::*;
     use crate::idp::admin_users::admin_create_user;
     use crate::idp::auth::admin_initiate_auth;
-    use crate::idp::users::testkit::*;
+    use crate::testkit::*;
     use std::collections::BTreeMap;
 
     /// A confirmed user "kim" (email verified) and an access token for it.

@@ -410,7 +410,7 @@ pub async fn admin_confirm_sign_up(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idp::users::testkit::*;
+    use crate::testkit::*;
 
     fn req(
         client: &UserPoolClientType,

@@ -75,11 +75,10 @@ pub async fn list_tags_for_resource(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
 
     #[tokio::test]
     async fn tag_untag_list() {
-        let ctx = Ctx::internal(crate::build_state(Config::for_tests()).await.unwrap());
+        let ctx = crate::testkit::ctx().await;
         let pool = super::super::user_pools::create_user_pool(
             ctx.clone(),
             CreateUserPoolRequest {

@@ -394,9 +394,7 @@ mod tests {
     use crate::config::Config;
     use serde_json::json;
 
-    async fn ctx() -> Ctx {
-        Ctx::internal(crate::build_state(Config::for_tests()).await.unwrap())
-    }
+    use crate::testkit::ctx;
 
     fn req(name: &str) -> CreateUserPoolRequest {
         CreateUserPoolRequest {

@@ -1,8 +1,8 @@
 //! Handler tests for the OAuth endpoints and hosted pages, driven through the router.
 
 use crate::idp::shapes::*;
-use crate::idp::users::testkit;
 use crate::protocol::ctx::Ctx;
+use crate::testkit;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};

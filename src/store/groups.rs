@@ -1,17 +1,10 @@
 //! Groups (stored as their `GroupType` documents) and memberships.
 
 use super::Store;
+use super::documents::{from_json, to_json};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
-
-fn to_json<T: Serialize>(doc: &T) -> Result<String, sqlx::Error> {
-    serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(Box::new(e)))
-}
-
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
 
 impl Store {
     /// False when the pool already has a group of that name.

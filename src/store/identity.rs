@@ -2,17 +2,15 @@
 //! service's signing key. Pool settings are JSON documents; callers choose the type.
 
 use super::Store;
+use super::documents::DocTable;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
-fn to_json<T: Serialize>(doc: &T) -> Result<String, sqlx::Error> {
-    serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(Box::new(e)))
-}
-
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
+const POOLS: DocTable = DocTable {
+    table: "identity_pools",
+    key: "id",
+};
 
 /// An identity with the logins linked to it.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,25 +57,15 @@ impl Store {
         created: f64,
         doc: &T,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO identity_pools (id, name, created, doc) VALUES (?, ?, ?, ?)")
-            .bind(id)
-            .bind(name)
-            .bind(created)
-            .bind(to_json(doc)?)
-            .execute(&self.write)
-            .await?;
-        Ok(())
+        let cols = [("id", id), ("name", name)];
+        POOLS.insert(&self.write, &cols, Some(created), doc).await
     }
 
     pub async fn get_identity_pool<T: DeserializeOwned>(
         &self,
         id: &str,
     ) -> Result<Option<T>, sqlx::Error> {
-        let row = sqlx::query("SELECT doc FROM identity_pools WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| from_json(r.get::<&str, _>(0))).transpose()
+        POOLS.get(&self.read, &[("id", id)]).await
     }
 
     /// Replaces a pool's document; false when the pool does not exist.
@@ -87,22 +75,14 @@ impl Store {
         name: &str,
         doc: &T,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE identity_pools SET name = ?, doc = ? WHERE id = ?")
-            .bind(name)
-            .bind(to_json(doc)?)
-            .bind(id)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        POOLS
+            .update(&self.write, Some(name), &[("id", id)], doc)
+            .await
     }
 
     /// Deletes a pool with its identities, logins and settings; false when it did not exist.
     pub async fn delete_identity_pool(&self, id: &str) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM identity_pools WHERE id = ?")
-            .bind(id)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        POOLS.delete(&self.write, &[("id", id)]).await
     }
 
     /// Pools in id order after `after`, at most `limit`.
@@ -111,14 +91,7 @@ impl Store {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<T>, sqlx::Error> {
-        let rows = sqlx::query("SELECT doc FROM identity_pools WHERE id > ? ORDER BY id LIMIT ?")
-            .bind(after.unwrap_or(""))
-            .bind(limit as i64)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter()
-            .map(|r| from_json(r.get::<&str, _>(0)))
-            .collect()
+        POOLS.list(&self.read, &[], after, limit).await
     }
 
     /// The roles document SetIdentityPoolRoles stored; `None` when the pool does not exist.
@@ -126,11 +99,7 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Option<T>, sqlx::Error> {
-        let row = sqlx::query("SELECT roles FROM identity_pools WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| from_json(r.get::<&str, _>(0))).transpose()
+        POOLS.get_column(&self.read, "roles", &[("id", id)]).await
     }
 
     pub async fn set_identity_pool_roles<T: Serialize>(
@@ -138,12 +107,9 @@ impl Store {
         id: &str,
         roles: &T,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE identity_pools SET roles = ? WHERE id = ?")
-            .bind(to_json(roles)?)
-            .bind(id)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        POOLS
+            .set_column(&self.write, "roles", &[("id", id)], roles)
+            .await
     }
 
     /// The principal-tag maps of a pool (by provider); `None` when the pool does not exist.
@@ -151,11 +117,9 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Option<T>, sqlx::Error> {
-        let row = sqlx::query("SELECT principal_tags FROM identity_pools WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| from_json(r.get::<&str, _>(0))).transpose()
+        POOLS
+            .get_column(&self.read, "principal_tags", &[("id", id)])
+            .await
     }
 
     pub async fn set_principal_tag_maps<T: Serialize>(
@@ -163,12 +127,9 @@ impl Store {
         id: &str,
         maps: &T,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE identity_pools SET principal_tags = ? WHERE id = ?")
-            .bind(to_json(maps)?)
-            .bind(id)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        POOLS
+            .set_column(&self.write, "principal_tags", &[("id", id)], maps)
+            .await
     }
 
     /// A new identity with no logins (an unauthenticated identity).

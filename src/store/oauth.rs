@@ -2,17 +2,22 @@
 //! sessions. Domains and resource servers are kept as their API documents.
 
 use super::Store;
+use super::documents::{DocTable, to_json};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
-fn to_json<T: Serialize>(doc: &T) -> Result<String, sqlx::Error> {
-    serde_json::to_string(doc).map_err(|e| sqlx::Error::Encode(Box::new(e)))
-}
+/// Domain names are unique, and a pool has at most one.
+const DOMAINS: DocTable = DocTable {
+    table: "user_pool_domains",
+    key: "domain",
+};
 
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
+/// Identifiers are unique within a pool.
+const RESOURCE_SERVERS: DocTable = DocTable {
+    table: "resource_servers",
+    key: "identifier",
+};
 
 /// Why a domain could not be inserted.
 #[derive(Debug)]
@@ -61,12 +66,9 @@ impl Store {
         &self,
         domain: &str,
     ) -> Result<Option<(String, T)>, sqlx::Error> {
-        let row = sqlx::query("SELECT pool_id, doc FROM user_pool_domains WHERE domain = ?")
-            .bind(domain)
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| Ok((r.get::<String, _>(0), from_json(r.get::<&str, _>(1))?)))
-            .transpose()
+        DOMAINS
+            .get_with(&self.read, "pool_id", &[("domain", domain)])
+            .await
     }
 
     /// The domain of a pool, if it has one: `(domain, doc)`.
@@ -74,12 +76,9 @@ impl Store {
         &self,
         pool_id: &str,
     ) -> Result<Option<(String, T)>, sqlx::Error> {
-        let row = sqlx::query("SELECT domain, doc FROM user_pool_domains WHERE pool_id = ?")
-            .bind(pool_id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| Ok((r.get::<String, _>(0), from_json(r.get::<&str, _>(1))?)))
-            .transpose()
+        DOMAINS
+            .get_with(&self.read, "domain", &[("pool_id", pool_id)])
+            .await
     }
 
     pub async fn update_domain<T: Serialize>(
@@ -87,21 +86,14 @@ impl Store {
         domain: &str,
         doc: &T,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE user_pool_domains SET doc = ? WHERE domain = ?")
-            .bind(to_json(doc)?)
-            .bind(domain)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        DOMAINS
+            .update(&self.write, None, &[("domain", domain)], doc)
+            .await
     }
 
     pub async fn delete_domain(&self, domain: &str, pool_id: &str) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM user_pool_domains WHERE domain = ? AND pool_id = ?")
-            .bind(domain)
-            .bind(pool_id)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let filter = [("domain", domain), ("pool_id", pool_id)];
+        DOMAINS.delete(&self.write, &filter).await
     }
 
     /// Inserts a resource server; false when the pool already has one with this identifier.
@@ -111,15 +103,10 @@ impl Store {
         identifier: &str,
         doc: &T,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
-            "INSERT INTO resource_servers (pool_id, identifier, doc) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(pool_id)
-        .bind(identifier)
-        .bind(to_json(doc)?)
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let cols = [("pool_id", pool_id), ("identifier", identifier)];
+        RESOURCE_SERVERS
+            .insert_new(&self.write, &cols, None, doc)
+            .await
     }
 
     pub async fn get_resource_server<T: DeserializeOwned>(
@@ -127,13 +114,8 @@ impl Store {
         pool_id: &str,
         identifier: &str,
     ) -> Result<Option<T>, sqlx::Error> {
-        let row =
-            sqlx::query("SELECT doc FROM resource_servers WHERE pool_id = ? AND identifier = ?")
-                .bind(pool_id)
-                .bind(identifier)
-                .fetch_optional(&self.read)
-                .await?;
-        row.map(|r| from_json(r.get::<&str, _>(0))).transpose()
+        let filter = [("pool_id", pool_id), ("identifier", identifier)];
+        RESOURCE_SERVERS.get(&self.read, &filter).await
     }
 
     pub async fn update_resource_server<T: Serialize>(
@@ -142,14 +124,10 @@ impl Store {
         identifier: &str,
         doc: &T,
     ) -> Result<bool, sqlx::Error> {
-        let done =
-            sqlx::query("UPDATE resource_servers SET doc = ? WHERE pool_id = ? AND identifier = ?")
-                .bind(to_json(doc)?)
-                .bind(pool_id)
-                .bind(identifier)
-                .execute(&self.write)
-                .await?;
-        Ok(done.rows_affected() == 1)
+        let filter = [("pool_id", pool_id), ("identifier", identifier)];
+        RESOURCE_SERVERS
+            .update(&self.write, None, &filter, doc)
+            .await
     }
 
     pub async fn delete_resource_server(
@@ -157,12 +135,8 @@ impl Store {
         pool_id: &str,
         identifier: &str,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM resource_servers WHERE pool_id = ? AND identifier = ?")
-            .bind(pool_id)
-            .bind(identifier)
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let filter = [("pool_id", pool_id), ("identifier", identifier)];
+        RESOURCE_SERVERS.delete(&self.write, &filter).await
     }
 
     /// A pool's resource servers in identifier order after `after`, at most `limit`.
@@ -172,17 +146,9 @@ impl Store {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<T>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT doc FROM resource_servers WHERE pool_id = ? AND identifier > ? ORDER BY identifier LIMIT ?",
-        )
-        .bind(pool_id)
-        .bind(after.unwrap_or(""))
-        .bind(limit as i64)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| from_json(r.get::<&str, _>(0)))
-            .collect()
+        RESOURCE_SERVERS
+            .list(&self.read, &[("pool_id", pool_id)], after, limit)
+            .await
     }
 }
 

@@ -1,7 +1,7 @@
 use super::*;
 use crate::crypto::password;
 use crate::idp::sign_out;
-use crate::idp::users::testkit::{self, kind};
+use crate::testkit::{self, kind};
 use crate::tokens::verify_access_token;
 
 const PW: &str = "Passw0rd!";

@@ -1,8 +1,8 @@
 use super::*;
 use crate::crypto::password;
 use crate::idp::auth::{admin_initiate_auth, initiate_auth, respond_to_auth_challenge};
-use crate::idp::users::testkit::{self, latest_code};
 use crate::model::user::UserStatus;
+use crate::testkit::{self, latest_code};
 
 const PW: &str = "Passw0rd!";
 

@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::Config;
 use crate::idp::admin_users::{admin_create_user, admin_get_user};
-use crate::idp::users::testkit::{attr, kind};
+use crate::testkit::{attr, kind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn emulator() -> (crate::Running, Ctx) {
