@@ -124,10 +124,10 @@ async fn initiate(
             finish(ctx, call, step).await
         }
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_sign_in(ctx, call, params).await,
-        // Custom challenges are driven by Lambda triggers, which the emulator does not run.
-        "CUSTOM_AUTH" => Err(ApiError::invalid_parameter(
-            "Custom auth lambda trigger is not configured for the user pool.",
-        )),
+        "CUSTOM_AUTH" => {
+            let step = super::custom_auth::start(ctx, call, params).await?;
+            finish(ctx, call, step).await
+        }
         _ => Err(ApiError::invalid_parameter(format!(
             "{flow} is not supported by cognito-emu yet."
         ))),
@@ -457,6 +457,9 @@ pub async fn respond_step(
         "NEW_PASSWORD_REQUIRED" => new_password(ctx, call, username, responses, session).await,
         "SMS_MFA" | "EMAIL_OTP" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP" => {
             super::mfa::respond(ctx, call, challenge, username, responses, session).await
+        }
+        "CUSTOM_CHALLENGE" => {
+            super::custom_auth::respond(ctx, call, username, responses, session).await
         }
         _ => Err(ApiError::invalid_parameter(format!(
             "{challenge} is not supported by cognito-emu yet."

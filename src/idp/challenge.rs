@@ -240,6 +240,21 @@ pub enum ChallengeState {
         #[serde(default)]
         verified: bool,
     },
+    /// CUSTOM_AUTH: the rounds so far and the challenge's private parameters (never sent).
+    CustomChallenge {
+        sub: String,
+        history: Vec<CustomRound>,
+        private: BTreeMap<String, String>,
+        metadata: Option<String>,
+    },
+}
+
+/// One answered custom-auth round, as DefineAuthChallenge's `session` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomRound {
+    pub challenge_name: String,
+    pub challenge_result: bool,
+    pub challenge_metadata: Option<String>,
 }
 
 impl ChallengeState {
@@ -253,6 +268,7 @@ impl ChallengeState {
             ChallengeState::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
             ChallengeState::SelectMfaType { .. } => "SELECT_MFA_TYPE",
             ChallengeState::MfaSetup { .. } => "MFA_SETUP",
+            ChallengeState::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
         }
     }
 
@@ -264,7 +280,8 @@ impl ChallengeState {
             | ChallengeState::EmailOtp { sub, .. }
             | ChallengeState::SoftwareTokenMfa { sub }
             | ChallengeState::SelectMfaType { sub, .. }
-            | ChallengeState::MfaSetup { sub, .. } => sub,
+            | ChallengeState::MfaSetup { sub, .. }
+            | ChallengeState::CustomChallenge { sub, .. } => sub,
         }
     }
 }
@@ -524,6 +541,16 @@ mod tests {
                 sub: "s".into(),
                 associated: true,
                 verified: false,
+            },
+            ChallengeState::CustomChallenge {
+                sub: "s".into(),
+                history: vec![CustomRound {
+                    challenge_name: "CUSTOM_CHALLENGE".into(),
+                    challenge_result: false,
+                    challenge_metadata: Some("m".into()),
+                }],
+                private: [("answer".to_string(), "42".to_string())].into(),
+                metadata: None,
             },
         ];
         for state in states {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod challenge;
 pub mod clients;
 pub mod custom_attributes;
+pub mod custom_auth;
 pub mod domains;
 pub mod forgot_password;
 pub mod groups;

@@ -61,6 +61,35 @@ async fn function(Path(name): Path<String>, body: String) -> Response {
                 },
             });
         }
+        // The developer guide's custom-challenge samples, in short: three tries at a question.
+        "define" => {
+            let session = event["request"]["session"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let last_ok = session.last().is_some_and(|r| r["challengeResult"] == true);
+            if last_ok {
+                event["response"]["issueTokens"] = true.into();
+                event["response"]["failAuthentication"] = false.into();
+            } else if session.len() >= 3 {
+                event["response"]["issueTokens"] = false.into();
+                event["response"]["failAuthentication"] = true.into();
+            } else {
+                event["response"]["issueTokens"] = false.into();
+                event["response"]["failAuthentication"] = false.into();
+                event["response"]["challengeName"] = "CUSTOM_CHALLENGE".into();
+            }
+        }
+        "create" => {
+            event["response"]["publicChallengeParameters"] = json!({"question": "6 x 7?"});
+            event["response"]["privateChallengeParameters"] = json!({"answer": "42"});
+            event["response"]["challengeMetadata"] = "QUESTION-1".into();
+        }
+        "verify" => {
+            let right = event["request"]["challengeAnswer"]
+                == event["request"]["privateChallengeParameters"]["answer"];
+            event["response"]["answerCorrect"] = right.into();
+        }
         _ => {}
     }
     axum::Json(event).into_response()
@@ -498,4 +527,97 @@ async fn invocations_are_listed_on_the_dev_route() {
             .unwrap()
             .contains("PreSignUp failed with error")
     );
+}
+
+#[tokio::test]
+async fn custom_auth_runs_the_define_create_verify_loop() {
+    let e = env(LambdaConfigType {
+        define_auth_challenge: arn("define"),
+        create_auth_challenge: arn("create"),
+        verify_auth_challenge_response: arn("verify"),
+        ..Default::default()
+    })
+    .await;
+    e.confirmed_user("kim").await;
+    let mut client = e.client.clone();
+    client.explicit_auth_flows = Some(vec!["ALLOW_CUSTOM_AUTH".into()]);
+    e.ctx
+        .store
+        .update_client(&e.client_id(), "app", &client)
+        .await
+        .unwrap();
+    let start = || {
+        crate::idp::auth::initiate_auth(
+            e.ctx.clone(),
+            InitiateAuthRequest {
+                auth_flow: "CUSTOM_AUTH".into(),
+                auth_parameters: Some([("USERNAME".to_string(), "kim".to_string())].into()),
+                client_id: e.client_id(),
+                ..Default::default()
+            },
+        )
+    };
+    let answer = |session: String, answer: &str| {
+        crate::idp::auth::respond_to_auth_challenge(
+            e.ctx.clone(),
+            RespondToAuthChallengeRequest {
+                client_id: e.client_id(),
+                challenge_name: "CUSTOM_CHALLENGE".into(),
+                session: Some(session),
+                challenge_responses: Some(
+                    [
+                        ("USERNAME".to_string(), "kim".to_string()),
+                        ("ANSWER".to_string(), answer.to_string()),
+                    ]
+                    .into(),
+                ),
+                ..Default::default()
+            },
+        )
+    };
+    let first = start().await.unwrap();
+    assert_eq!(first.challenge_name.as_deref(), Some("CUSTOM_CHALLENGE"));
+    let params = first.challenge_parameters.clone().unwrap();
+    assert_eq!(params["question"], "6 x 7?");
+    assert_eq!(params["USERNAME"], "kim");
+    assert!(
+        !params.contains_key("answer"),
+        "private parameters stay private"
+    );
+
+    // A wrong answer: Define sees the failed round and asks again.
+    let second = answer(first.session.clone().unwrap(), "41").await.unwrap();
+    assert_eq!(second.challenge_name.as_deref(), Some("CUSTOM_CHALLENGE"));
+    // The spent session cannot be answered again.
+    let err = answer(first.session.unwrap(), "42").await.unwrap_err();
+    assert_eq!(err.kind.name(), "NotAuthorizedException");
+    let done = answer(second.session.unwrap(), "42").await.unwrap();
+    let tokens = done.authentication_result.unwrap();
+    assert_eq!(
+        claims(tokens.id_token.as_deref().unwrap())["cognito:username"],
+        "kim"
+    );
+    let defines = e.invocations("DefineAuthChallenge");
+    assert_eq!(defines.len(), 3);
+    assert_eq!(
+        defines[2].event["request"]["session"],
+        json!([
+            {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false, "challengeMetadata": "QUESTION-1"},
+            {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": true, "challengeMetadata": "QUESTION-1"},
+        ])
+    );
+    assert_eq!(
+        e.invocations("VerifyAuthChallengeResponse")[0].event["request"]["privateChallengeParameters"]
+            ["answer"],
+        "42"
+    );
+
+    // Three wrong answers: Define fails the sign-in.
+    let mut session = start().await.unwrap().session.unwrap();
+    for _ in 0..2 {
+        session = answer(session, "0").await.unwrap().session.unwrap();
+    }
+    let err = answer(session, "0").await.unwrap_err();
+    assert_eq!(err.kind.name(), "NotAuthorizedException");
+    assert_eq!(err.message, "Incorrect username or password.");
 }

@@ -8,6 +8,7 @@ mod code_source;
 mod identity;
 mod oauth;
 mod protocol_errors;
+mod triggers;
 mod user_import;
 mod user_pools;
 mod users;
