@@ -5,6 +5,9 @@
 //! bench starts the server itself (start-up time, RSS and CPU from /proc), stops it by PID,
 //! and with `--restart` measures start-up again on the populated data. `--merge` turns the
 //! JSON of several runs into one side-by-side Markdown table. `bench/run.sh` does it all.
+//!
+//! `bench --store-scale 1000,100000` measures the user store itself at those sizes, with no
+//! server (see `store_scale.rs`); run it with `cargo run --release -p bench -- ...`.
 
 mod client;
 mod load;
@@ -12,6 +15,7 @@ mod micro;
 mod procs;
 mod report;
 mod scenario;
+mod store_scale;
 
 use clap::Parser;
 use client::{Conn, Target};
@@ -77,6 +81,9 @@ struct Args {
     /// Most seconds per operation at each size.
     #[arg(long, default_value_t = 5.0)]
     scale_seconds: f64,
+    /// Measure the user store directly at these sizes (no server, no --target) and exit.
+    #[arg(long, value_delimiter = ',')]
+    store_scale: Vec<usize>,
     /// Run the crypto micro-benchmark (the emulator's arithmetic).
     #[arg(long)]
     micro: bool,
@@ -162,6 +169,9 @@ async fn run(args: Args) -> Result<(), String> {
         )?;
         println!("{md}");
         return Ok(());
+    }
+    if !args.store_scale.is_empty() {
+        return store_scale::run(&args.store_scale).await;
     }
     let url = args.target.clone().ok_or("--target is required")?;
     let target = Target::parse(&url)?;

@@ -257,3 +257,6 @@ pub async fn unlink_identity(ctx: Ctx, input: UnlinkIdentityInput) -> ApiResult<
         .await?;
     Ok(serde_json::json!({}))
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,8 +10,6 @@ pub mod roles;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_identities;
 
 use crate::action_table;
 pub use crate::protocol::generated::identity as shapes;

@@ -1,14 +1,13 @@
-//! Unit tests of identities, credentials, OpenID tokens and developer identities, with real
-//! user pool ID tokens from `crate::tokens`.
+//! Unit tests of identities and what hangs off them (credentials, OpenID tokens, developer
+//! identities), with real user pool ID tokens from `crate::tokens`.
 
-use super::credentials::*;
-use super::developer::*;
-use super::identities::*;
-use super::identity_pools::*;
-use super::openid;
-use super::roles::*;
-use super::shapes::*;
-use super::tests::{AUTH_ROLE, UNAUTH_ROLE, ctx, err_type, map};
+use super::*;
+use crate::identity::credentials::*;
+use crate::identity::developer::*;
+use crate::identity::identity_pools::*;
+use crate::identity::openid;
+use crate::identity::roles::*;
+use crate::identity::tests::{AUTH_ROLE, UNAUTH_ROLE, ctx, err_type, map};
 use crate::idp::shapes::{UserPoolClientType, UserPoolType};
 use crate::protocol::ErrorKind;
 use crate::protocol::ctx::Ctx;
