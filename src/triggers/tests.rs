@@ -3,8 +3,8 @@
 
 use crate::config::Config;
 use crate::idp::shapes::*;
-use crate::idp::users::testkit;
 use crate::protocol::ctx::Ctx;
+use crate::testkit;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
