@@ -4,7 +4,7 @@
 //! Cognito gives, never InternalErrorException, and the stored state consistent.
 
 use super::shapes::*;
-use super::{admin_users, forgot_password, sign_up};
+use super::{admin_users, auth, forgot_password, sign_up};
 use crate::config::Config;
 use crate::protocol::ApiResult;
 use crate::protocol::ctx::Ctx;
@@ -84,6 +84,13 @@ fn tally<T>(results: &[ApiResult<T>]) -> (usize, BTreeMap<&'static str, usize>) 
         }
     }
     (ok, errors)
+}
+
+fn client_flows(c: &mut UserPoolClientType) {
+    c.explicit_auth_flows = Some(vec![
+        "ALLOW_USER_PASSWORD_AUTH".into(),
+        "ALLOW_REFRESH_TOKEN_AUTH".into(),
+    ]);
 }
 
 async fn sign_up_user(ctx: &Ctx, client: &UserPoolClientType, name: &str, email: &str) {
@@ -277,5 +284,45 @@ async fn a_reset_code_sets_one_password() {
             &format!("NewPassw0rd!{winner}"),
             &stored
         ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_are_checked_at_most_five_times() {
+    let f = file_ctx().await;
+    let ctx = &f.ctx;
+    let pool = pool(ctx, |_| {}).await;
+    let client = client_with(ctx, &pool, client_flows).await;
+    for round in 0..ROUNDS {
+        let name = format!("lock{round}");
+        confirmed_user(ctx, &client, &name, &format!("{name}@example.com")).await;
+        let results = together(40, |i| {
+            let (ctx, client_id, name) = (ctx.clone(), client.client_id.clone(), name.clone());
+            auth::initiate_auth(
+                ctx,
+                InitiateAuthRequest {
+                    client_id: client_id.unwrap(),
+                    auth_flow: "USER_PASSWORD_AUTH".into(),
+                    auth_parameters: Some(
+                        [
+                            ("USERNAME".to_string(), name),
+                            ("PASSWORD".to_string(), format!("Wrong{i}!")),
+                        ]
+                        .into(),
+                    ),
+                    ..Default::default()
+                },
+            )
+        })
+        .await;
+        let messages = |m: &str| {
+            results
+                .iter()
+                .filter(|r| r.as_ref().err().is_some_and(|e| e.message == m))
+                .count()
+        };
+        let checked = messages("Incorrect username or password.");
+        let refused = messages("Password attempts exceeded");
+        assert_eq!((checked, refused), (5, 35), "round {round}");
     }
 }
