@@ -4,7 +4,7 @@
 
 use super::attributes::{self, WriteBy};
 use super::shapes::*;
-use super::sign_up::new_user;
+use super::sign_up::{insert_new_user, new_user, verified_alias};
 use super::user_pools::load_pool;
 use super::users::{self, PolicyWording};
 use crate::cpu::hash_password;
@@ -95,7 +95,7 @@ pub async fn admin_create_user(
         ctx.store.save_user(&user).await?;
         user
     } else {
-        let (mut user, key) = new_user(
+        let (mut user, key, mut unique) = new_user(
             &ctx,
             &pool,
             &input.username,
@@ -105,18 +105,13 @@ pub async fn admin_create_user(
         )
         .await?;
         // Aliases stay unique among verified users.
+        let force = input.force_alias_creation == Some(true);
         for attr in ["email", "phone_number"] {
             let flag = format!("{attr}_verified");
             if user.attr_is_true(&flag) {
                 user.set_attr(&flag, "false");
-                users::mark_verified(
-                    &ctx,
-                    &pool,
-                    &mut user,
-                    attr,
-                    input.force_alias_creation == Some(true),
-                )
-                .await?;
+                users::mark_verified(&ctx, &pool, &mut user, attr, force).await?;
+                unique.extend(verified_alias(&pool, &user, attr, force));
             }
         }
         // PreSignUp may refuse the creation; nothing is stored then.
@@ -146,12 +141,7 @@ pub async fn admin_create_user(
         )
         .await?;
         user.password = Some(hash_password(&user.pool_id, &user.username, &password).await?);
-        if !ctx.store.insert_user(&user, &key).await? {
-            return Err(ApiError::new(
-                ErrorKind::UsernameExistsException,
-                "User account already exists",
-            ));
-        }
+        insert_new_user(&ctx, &user, &key, &unique, "User account already exists").await?;
         user
     };
     if action != Some("SUPPRESS") {

@@ -142,33 +142,41 @@ pub async fn finish(ctx: &Ctx, call: &Call, step: Step) -> ApiResult<Outcome> {
     }
 }
 
-/// Refuses sign-in while a user is temporarily locked out.
+/// Refuses sign-in while a user is temporarily locked out; otherwise takes one attempt,
+/// counted as a failure before the password is checked (`clear_failures` undoes it when the
+/// password is right). Counting first means guesses sent in parallel are checked no more
+/// often than serial ones: from the fifth failure on each one locks the user out for a time
+/// that doubles with each further failure, and later attempts are refused unchecked.
 pub(crate) async fn check_lockout(ctx: &Ctx, user: &User) -> ApiResult<i64> {
-    let (failures, until) = ctx.store.sign_in_failures(&user.pool_id, &user.sub).await?;
-    if until > ctx.clock.now_epoch() {
-        return Err(ApiError::not_authorized("Password attempts exceeded"));
-    }
-    Ok(failures)
+    let attempt = ctx
+        .store
+        .take_sign_in_attempt(
+            &user.pool_id,
+            &user.sub,
+            ctx.clock.now_epoch(),
+            lockout_secs,
+        )
+        .await?;
+    attempt.ok_or_else(|| ApiError::not_authorized("Password attempts exceeded"))
 }
 
-/// Counts a wrong password; from the fifth on, the user is locked out for a time that
-/// doubles with each further failure.
-pub(crate) async fn record_failure(ctx: &Ctx, user: &User, failures_before: i64) -> ApiResult<()> {
-    let failures = failures_before + 1;
-    let locked_until = if failures >= FAILURES_BEFORE_LOCKOUT {
-        let exp = (failures - FAILURES_BEFORE_LOCKOUT).min(20) as i32;
-        ctx.clock.now_epoch() + 2f64.powi(exp).min(MAX_LOCKOUT_SECS)
-    } else {
-        0.0
-    };
-    ctx.store
-        .set_sign_in_failures(&user.pool_id, &user.sub, failures, locked_until)
-        .await?;
+/// How long the `failures`-th failure in a row locks the user out (0: not at all).
+fn lockout_secs(failures: i64) -> f64 {
+    if failures < FAILURES_BEFORE_LOCKOUT {
+        return 0.0;
+    }
+    let exp = (failures - FAILURES_BEFORE_LOCKOUT).min(20) as i32;
+    2f64.powi(exp).min(MAX_LOCKOUT_SECS)
+}
+
+/// A wrong password: already counted by `check_lockout`.
+pub(crate) async fn record_failure(_ctx: &Ctx, _user: &User, _attempt: i64) -> ApiResult<()> {
     Ok(())
 }
 
-pub(crate) async fn clear_failures(ctx: &Ctx, user: &User, failures: i64) -> ApiResult<()> {
-    if failures > 0 {
+/// A right password: the failures so far (this attempt included) no longer count.
+pub(crate) async fn clear_failures(ctx: &Ctx, user: &User, attempt: i64) -> ApiResult<()> {
+    if attempt > 0 {
         ctx.store
             .clear_sign_in_failures(&user.pool_id, &user.sub)
             .await?;

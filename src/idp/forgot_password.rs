@@ -6,6 +6,7 @@ use crate::cpu::hash_password;
 use crate::model::user::UserStatus;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::store::user_writes::{Checked, SpendCode};
 
 fn not_found() -> ApiError {
     ApiError::new(
@@ -95,10 +96,36 @@ pub async fn confirm_forgot_password(
         user.status = UserStatus::Confirmed;
     }
     user.modified = ctx.clock.now_epoch();
-    ctx.store.save_user(&user).await?;
-    ctx.store
-        .delete_code(&user.pool_id, &user.username, users::FORGOT_PASSWORD)
-        .await?;
+    // Spending the code and setting the password are one write: of concurrent requests with
+    // one code, one sets its password and the others get what a later request would.
+    let spend = SpendCode {
+        purpose: users::FORGOT_PASSWORD,
+        code: &input.confirmation_code,
+        now: user.modified,
+    };
+    match ctx
+        .store
+        .update_user_checked(&user, None, Some(spend), &[])
+        .await?
+    {
+        Checked::Done => {}
+        Checked::UserGone => return Err(not_found()),
+        Checked::CodeRejected => {
+            users::check_code(
+                &ctx,
+                &user,
+                users::FORGOT_PASSWORD,
+                &input.confirmation_code,
+            )
+            .await?;
+            return Err(users::code_mismatch());
+        }
+        other => {
+            return Err(ApiError::internal(format!(
+                "update_user_checked: {other:?}"
+            )));
+        }
+    }
     super::sign_up::post_confirmation(
         &ctx,
         &pool,

@@ -21,6 +21,9 @@ pub mod user_import;
 pub mod user_pools;
 pub mod users;
 
+#[cfg(test)]
+mod race_tests;
+
 use crate::action_table;
 pub use crate::protocol::generated::idp as shapes;
 

@@ -8,15 +8,12 @@ use crate::ids;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::store::user_writes::{Checked, SpendCode, Unique};
 use crate::store::users::LookupAttr;
 use crate::triggers::{self, Invocation, Trigger};
 use serde_json::json;
 
 const SIGN_UP: &str = "signup";
-
-fn username_exists() -> ApiError {
-    ApiError::new(ErrorKind::UsernameExistsException, "User already exists")
-}
 
 /// Decides the internal username of a new user and which attribute its sign-in name sets.
 /// In pools with UsernameAttributes the name must be an email / phone number (it becomes that
@@ -65,16 +62,23 @@ pub(crate) async fn new_user(
     attrs: Vec<(String, String)>,
     status: UserStatus,
     existing_message: &str,
-) -> ApiResult<(User, String)> {
+) -> ApiResult<(User, String, Vec<Unique>)> {
     let pool_id = pool.id.clone().unwrap_or_default();
     let sub = ids::uuid();
     let (username, name_attr) = internal_username(pool, name, &sub)?;
+    let mut unique = Vec::new();
     if let Some(attr) = name_attr {
         let lookup = if attr == "email" {
             LookupAttr::Email
         } else {
             LookupAttr::PhoneNumber
         };
+        unique.push(Unique {
+            attr: lookup,
+            value: name.to_string(),
+            verified_only: false,
+            take_over: false,
+        });
         if !ctx
             .store
             .find_users_by_attr(&pool_id, lookup, name, false)
@@ -105,7 +109,78 @@ pub(crate) async fn new_user(
         user.set_attr(attr, name);
     }
     let key = users::username_key(pool, &username);
-    Ok((user, key))
+    Ok((user, key, unique))
+}
+
+/// Stores a user made by [`new_user`], checking again, in the same transaction as the insert,
+/// that the pool exists and that the username and the `unique` values are free: of many
+/// concurrent requests for one name, one creates the user and the others get the error a
+/// later request would.
+pub(crate) async fn insert_new_user(
+    ctx: &Ctx,
+    user: &User,
+    key: &str,
+    unique: &[Unique],
+    existing_message: &str,
+) -> ApiResult<()> {
+    match ctx.store.insert_user_checked(user, key, unique).await? {
+        Checked::Done => Ok(()),
+        Checked::PoolGone => Err(ApiError::resource_not_found(format!(
+            "User pool {} does not exist.",
+            user.pool_id
+        ))),
+        Checked::UsernameTaken => Err(ApiError::new(
+            ErrorKind::UsernameExistsException,
+            existing_message,
+        )),
+        Checked::Taken(i) => Err(unique_taken(&unique[i])),
+        other => Err(ApiError::internal(format!(
+            "insert_user_checked: {other:?}"
+        ))),
+    }
+}
+
+/// The error for a `Unique` value another user holds: AliasExistsException for a verified
+/// alias, UsernameExistsException for an email / phone number used as username.
+pub(crate) fn unique_taken(u: &Unique) -> ApiError {
+    let attr = match u.attr {
+        LookupAttr::Email => "email",
+        LookupAttr::PhoneNumber => "phone_number",
+        LookupAttr::PreferredUsername => "preferred_username",
+    };
+    let kind = if u.verified_only {
+        ErrorKind::AliasExistsException
+    } else {
+        ErrorKind::UsernameExistsException
+    };
+    ApiError::new(
+        kind,
+        format!("An account with the given {attr} already exists."),
+    )
+}
+
+/// The verified-alias claim marking `attribute` verified makes for `user` in an alias pool
+/// (None when the attribute is not an alias or the user has no value for it).
+pub(crate) fn verified_alias(
+    pool: &UserPoolType,
+    user: &User,
+    attribute: &str,
+    take_over: bool,
+) -> Option<Unique> {
+    let attr = match attribute {
+        "email" => LookupAttr::Email,
+        "phone_number" => LookupAttr::PhoneNumber,
+        _ => return None,
+    };
+    if !users::is_alias_attribute(pool, attribute) {
+        return None;
+    }
+    Some(Unique {
+        attr,
+        value: user.attr(attribute)?.to_string(),
+        verified_only: true,
+        take_over,
+    })
 }
 
 pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse> {
@@ -137,7 +212,7 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
             "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null",
         ));
     };
-    let (mut user, key) = new_user(
+    let (mut user, key, mut unique) = new_user(
         &ctx,
         &pool,
         &input.username,
@@ -181,12 +256,11 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
     ] {
         if triggers::flag(&pre, flag) && user.attr(attr).is_some() {
             user.set_attr(&format!("{attr}_verified"), "true");
+            unique.extend(verified_alias(&pool, &user, attr, false));
         }
     }
     user.password = Some(hash_password(&user.pool_id, &user.username, password).await?);
-    if !ctx.store.insert_user(&user, &key).await? {
-        return Err(username_exists());
-    }
+    insert_new_user(&ctx, &user, &key, &unique, "User already exists").await?;
     if auto_confirmed {
         return Ok(SignUpResponse {
             user_confirmed: true,
@@ -237,11 +311,42 @@ async fn public_user(
     }
 }
 
-fn cannot_confirm(user: &User) -> ApiError {
+fn cannot_confirm(status: UserStatus) -> ApiError {
     ApiError::not_authorized(format!(
-        "User cannot be confirmed. Current status is {}",
-        user.status
+        "User cannot be confirmed. Current status is {status}"
     ))
+}
+
+/// Writes a confirmed user, provided it is still UNCONFIRMED and, when `spend` is given, its
+/// code is still live (and is spent by this write): of concurrent confirmations one
+/// succeeds, the others get what a later call gets.
+async fn store_confirmed(
+    ctx: &Ctx,
+    user: &User,
+    spend: Option<SpendCode<'_>>,
+    unique: &[Unique],
+) -> ApiResult<()> {
+    match ctx
+        .store
+        .update_user_checked(user, Some(UserStatus::Unconfirmed), spend, unique)
+        .await?
+    {
+        Checked::Done => Ok(()),
+        Checked::StatusChanged(status) => Err(cannot_confirm(status)),
+        Checked::UserGone => Err(ApiError::user_not_found()),
+        Checked::CodeRejected => match spend {
+            // Why the code no longer counts (spent: mismatch; expired meanwhile: expired).
+            Some(spend) => {
+                users::check_code(ctx, user, spend.purpose, spend.code).await?;
+                Err(users::code_mismatch())
+            }
+            None => Err(users::code_mismatch()),
+        },
+        Checked::Taken(i) => Err(unique_taken(&unique[i])),
+        other => Err(ApiError::internal(format!(
+            "update_user_checked: {other:?}"
+        ))),
+    }
 }
 
 pub async fn confirm_sign_up(
@@ -264,27 +369,33 @@ pub async fn confirm_sign_up(
     )
     .await?;
     if user.status != UserStatus::Unconfirmed {
-        return Err(cannot_confirm(&user));
+        return Err(cannot_confirm(user.status));
     }
     // The code first, so a wrong code never reveals an alias conflict.
-    users::check_code(&ctx, &user, SIGN_UP, &input.confirmation_code).await?;
+    if let Err(e) = users::check_code(&ctx, &user, SIGN_UP, &input.confirmation_code).await {
+        // A concurrent confirmation may have spent the code: answer as a later call would.
+        if let Some(now) = ctx.store.get_user(&user.pool_id, &user.username).await?
+            && now.status != UserStatus::Unconfirmed
+        {
+            return Err(cannot_confirm(now.status));
+        }
+        return Err(e);
+    }
+    let force = input.force_alias_creation == Some(true);
     let verified_attr = users::confirmation_destination(&pool, &user).map(|d| d.attribute);
+    let mut unique = Vec::new();
     if let Some(attr) = verified_attr {
-        users::mark_verified(
-            &ctx,
-            &pool,
-            &mut user,
-            attr,
-            input.force_alias_creation == Some(true),
-        )
-        .await?;
+        users::mark_verified(&ctx, &pool, &mut user, attr, force).await?;
+        unique.extend(verified_alias(&pool, &user, attr, force));
     }
     user.status = UserStatus::Confirmed;
     user.modified = ctx.clock.now_epoch();
-    ctx.store.save_user(&user).await?;
-    ctx.store
-        .delete_code(&user.pool_id, &user.username, SIGN_UP)
-        .await?;
+    let spend = SpendCode {
+        purpose: SIGN_UP,
+        code: &input.confirmation_code,
+        now: user.modified,
+    };
+    store_confirmed(&ctx, &user, Some(spend), &unique).await?;
     post_confirmation(
         &ctx,
         &pool,
@@ -387,11 +498,11 @@ pub async fn admin_confirm_sign_up(
     let pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
     let mut user = users::require_user(&ctx, &pool, &input.username).await?;
     if user.status != UserStatus::Unconfirmed {
-        return Err(cannot_confirm(&user));
+        return Err(cannot_confirm(user.status));
     }
     user.status = UserStatus::Confirmed;
     user.modified = ctx.clock.now_epoch();
-    ctx.store.save_user(&user).await?;
+    store_confirmed(&ctx, &user, None, &[]).await?;
     ctx.store
         .delete_code(&user.pool_id, &user.username, SIGN_UP)
         .await?;

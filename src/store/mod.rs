@@ -15,6 +15,7 @@ pub mod pools;
 pub mod sessions;
 pub mod tokens;
 pub mod user_import;
+pub mod user_writes;
 pub mod users;
 
 use crate::config::SyncMode;

@@ -91,24 +91,46 @@ impl Store {
         Ok(row.map_or((0, 0.0), |r| (r.get(0), r.get(1))))
     }
 
-    pub async fn set_sign_in_failures(
+    /// Takes one sign-in attempt for a user: unless locked out at `now`, counts it as a
+    /// failure (the caller clears the count when the password proves right) and, when
+    /// `lock_secs` of the new count is positive, locks the user for that long from now.
+    /// Answers the attempt's number, or None while locked. One transaction on the write
+    /// connection (the only writer): however many attempts arrive at once, each gets its own
+    /// number and none passes a lock an earlier one set.
+    pub async fn take_sign_in_attempt(
         &self,
         pool_id: &str,
         sub: &str,
-        failures: i64,
-        locked_until: f64,
-    ) -> Result<(), sqlx::Error> {
+        now: f64,
+        lock_secs: impl Fn(i64) -> f64,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query(
+            "SELECT failures, locked_until FROM sign_in_failures WHERE pool_id = ? AND sub = ?",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (failures, locked_until): (i64, f64) = row.map_or((0, 0.0), |r| (r.get(0), r.get(1)));
+        if locked_until > now {
+            return Ok(None);
+        }
+        let attempt = failures.saturating_add(1);
+        let lock = lock_secs(attempt);
+        let until = if lock > 0.0 { now + lock } else { 0.0 };
         sqlx::query(
             "INSERT INTO sign_in_failures (pool_id, sub, failures, locked_until) VALUES (?, ?, ?, ?) \
              ON CONFLICT (pool_id, sub) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until",
         )
         .bind(pool_id)
         .bind(sub)
-        .bind(failures)
-        .bind(locked_until)
-        .execute(&self.write)
+        .bind(attempt)
+        .bind(until)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(Some(attempt))
     }
 
     pub async fn clear_sign_in_failures(

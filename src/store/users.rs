@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 // The SRP salt and verifier are stored as BLOBs when their hex is canonical (see
 // `password_blob`); this turns them back into the same hex.
-const COLUMNS: &str = "pool_id, username, sub, status, enabled, attributes, \
+pub(super) const COLUMNS: &str = "pool_id, username, sub, status, enabled, attributes, \
      CASE typeof(password_salt) WHEN 'blob' THEN ltrim(lower(hex(password_salt)), '0') \
      ELSE password_salt END AS password_salt, \
      CASE typeof(password_verifier) WHEN 'blob' THEN ltrim(lower(hex(password_verifier)), '0') \
@@ -57,7 +57,7 @@ pub enum LookupAttr {
 }
 
 impl LookupAttr {
-    fn column(self) -> &'static str {
+    pub(super) fn column(self) -> &'static str {
         match self {
             LookupAttr::Email => "email",
             LookupAttr::PhoneNumber => "phone_number",
@@ -78,7 +78,7 @@ fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error 
     sqlx::Error::Decode(Box::new(e))
 }
 
-fn user_from_row(row: &SqliteRow) -> Result<User, sqlx::Error> {
+pub(super) fn user_from_row(row: &SqliteRow) -> Result<User, sqlx::Error> {
     let attributes: Vec<(String, String)> =
         serde_json::from_str(row.try_get::<&str, _>("attributes")?).map_err(decode_err)?;
     let salt: Option<String> = row.try_get("password_salt")?;
@@ -154,7 +154,7 @@ const MUTABLE_COLUMNS: &[(&str, &str)] = &[
     ("family_name", "?"),
 ];
 
-static INSERT_USER: LazyLock<String> = LazyLock::new(|| {
+pub(super) static INSERT_USER: LazyLock<String> = LazyLock::new(|| {
     let names: Vec<&str> = MUTABLE_COLUMNS.iter().map(|(n, _)| *n).collect();
     let values: Vec<&str> = MUTABLE_COLUMNS.iter().map(|(_, v)| *v).collect();
     format!(
@@ -165,7 +165,7 @@ static INSERT_USER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-static SAVE_USER: LazyLock<String> = LazyLock::new(|| {
+pub(super) static SAVE_USER: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = MUTABLE_COLUMNS
         .iter()
         .map(|(n, v)| format!("{n} = {v}"))
@@ -176,9 +176,9 @@ static SAVE_USER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+pub(super) type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 
-fn bind_mutable<'q>(query: Query<'q>, user: &'q User) -> Result<Query<'q>, sqlx::Error> {
+pub(super) fn bind_mutable<'q>(query: Query<'q>, user: &'q User) -> Result<Query<'q>, sqlx::Error> {
     let salt = user.password.as_ref().map(|p| p.salt_hex.as_str());
     let verifier = user.password.as_ref().map(|p| p.verifier_hex.as_str());
     let salt_blob = salt.and_then(password_blob);
