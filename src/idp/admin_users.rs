@@ -34,7 +34,6 @@ async fn send_invitation(
         by_sms = phone.is_some();
         by_email = !by_sms && email.is_some();
     }
-    let shown_username = user.username.clone();
     for (medium, to) in [
         (Medium::Email, email.filter(|_| by_email)),
         (Medium::Sms, phone.filter(|_| by_sms)),
@@ -45,6 +44,19 @@ async fn send_invitation(
         } else {
             &sms_template
         };
+        let (subject, body) = crate::triggers::custom_message::compose(
+            ctx,
+            pool,
+            user,
+            "CustomMessage_AdminCreateUser",
+            crate::triggers::custom_message::Draft {
+                medium,
+                subject: (medium == Medium::Email).then(|| subject.clone()),
+                template: template.clone(),
+            },
+            password,
+        )
+        .await?;
         mail::send(
             ctx,
             mail::Message {
@@ -53,8 +65,8 @@ async fn send_invitation(
                 to: to.to_string(),
                 medium,
                 kind: "invitation".into(),
-                subject: (medium == Medium::Email).then(|| subject.clone()),
-                body: mail::render(template, password, &shown_username),
+                subject,
+                body,
                 code: Some(password.to_string()),
             },
         )

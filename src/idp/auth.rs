@@ -210,8 +210,12 @@ pub async fn password_step(
     let username = param(params, "USERNAME")?;
     let given_password = param(params, "PASSWORD")?;
     call.check_secret_hash(username, params)?;
-    let Some(user) = resolve_user(ctx, &call.pool, username).await? else {
-        return Err(call.unknown_user());
+    let user = match resolve_user(ctx, &call.pool, username).await? {
+        Some(user) => user,
+        // An unknown user may live in the team's legacy store (UserMigration).
+        None => super::user_migration::on_sign_in(ctx, call, username, given_password)
+            .await?
+            .ok_or_else(|| call.unknown_user())?,
     };
     check_enabled(&user)?;
     check_not_reset(&user)?;

@@ -29,7 +29,19 @@ pub async fn forgot_password(
         input.secret_hash.as_deref(),
     )
     .await?;
-    let Some(user) = users::resolve_user(&ctx, &pool, &input.username).await? else {
+    let mut found = users::resolve_user(&ctx, &pool, &input.username).await?;
+    if found.is_none() {
+        found = super::user_migration::migrate(
+            &ctx,
+            &pool,
+            &input.client_id,
+            &input.client_metadata.clone().unwrap_or_default(),
+            &input.username,
+            super::user_migration::Reason::ForgotPassword,
+        )
+        .await?;
+    }
+    let Some(user) = found else {
         if users::prevents_user_existence_errors(&client) {
             let dest = if input.username.starts_with('+') {
                 Destination::sms(&input.username)

@@ -554,6 +554,19 @@ async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Out
                 )
             }
         };
+        let (subject, body) = crate::triggers::custom_message::compose(
+            ctx,
+            &call.pool,
+            user,
+            "CustomMessage_Authentication",
+            crate::triggers::custom_message::Draft {
+                medium,
+                subject,
+                template,
+            },
+            &code,
+        )
+        .await?;
         crate::mail::send(
             ctx,
             crate::mail::Message {
@@ -563,7 +576,7 @@ async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Out
                 medium,
                 kind: "mfa".into(),
                 subject,
-                body: crate::mail::render(&template, &code, &user.username),
+                body,
                 code: Some(code.clone()),
             },
         )

@@ -18,6 +18,7 @@ pub mod sign_out;
 pub mod sign_up;
 pub mod tags;
 pub mod user_import;
+pub mod user_migration;
 pub mod user_pools;
 pub mod users;
 

@@ -9,6 +9,7 @@
 //!
 //! Every invocation is recorded for `GET /_dev/triggers`.
 
+pub mod custom_message;
 pub mod log;
 pub mod routes;
 pub mod transport;

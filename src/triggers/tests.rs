@@ -90,6 +90,24 @@ async fn function(Path(name): Path<String>, body: String) -> Response {
                 == event["request"]["privateChallengeParameters"]["answer"];
             event["response"]["answerCorrect"] = right.into();
         }
+        "customMessage" if event["triggerSource"] == "CustomMessage_SignUp" => {
+            event["response"]["emailSubject"] = "Welcome to Acme".into();
+            event["response"]["emailMessage"] =
+                "Hi! Your Acme code is {####}. <a href=\"https://acme.test\">Acme</a>".into();
+        }
+        "migrate" => {
+            let known = event["userName"] == "legacy";
+            let password_ok = event["triggerSource"] == "UserMigration_ForgotPassword"
+                || event["request"]["password"] == "Passw0rd!";
+            if !known || !password_ok {
+                return fail("Bad password");
+            }
+            event["response"]["userAttributes"] = json!({
+                "email": "legacy@example.com",
+                "email_verified": "true",
+            });
+            event["response"]["messageAction"] = "SUPPRESS".into();
+        }
         _ => {}
     }
     axum::Json(event).into_response()
@@ -620,4 +638,136 @@ async fn custom_auth_runs_the_define_create_verify_loop() {
     let err = answer(session, "0").await.unwrap_err();
     assert_eq!(err.kind.name(), "NotAuthorizedException");
     assert_eq!(err.message, "Incorrect username or password.");
+}
+
+#[tokio::test]
+async fn custom_message_rewrites_what_the_mailbox_receives() {
+    let e = env(LambdaConfigType {
+        custom_message: arn("customMessage"),
+        ..Default::default()
+    })
+    .await;
+    e.sign_up("lou", "lou@example.com").await.unwrap();
+    let m = testkit::latest(&e.ctx, "lou@example.com").await;
+    let code = m.code.clone().unwrap();
+    assert_eq!(m.subject.as_deref(), Some("Welcome to Acme"));
+    assert_eq!(
+        m.body,
+        format!("Hi! Your Acme code is {code}. <a href=\"https://acme.test\">Acme</a>")
+    );
+    let sent = &e.invocations("CustomMessage")[0].event;
+    assert_eq!(sent["triggerSource"], "CustomMessage_SignUp");
+    assert_eq!(sent["request"]["codeParameter"], "{####}");
+    assert_eq!(
+        sent["request"]["userAttributes"]["email"],
+        "lou@example.com"
+    );
+    // A source the function leaves alone keeps the pool's own template.
+    crate::idp::sign_up::resend_confirmation_code(
+        e.ctx.clone(),
+        ResendConfirmationCodeRequest {
+            client_id: e.client_id(),
+            username: "lou".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let m = testkit::latest(&e.ctx, "lou@example.com").await;
+    assert_ne!(m.subject.as_deref(), Some("Welcome to Acme"));
+    assert!(m.body.contains(m.code.as_deref().unwrap()));
+    assert_eq!(
+        e.invocations("CustomMessage")[1].trigger_source,
+        "CustomMessage_ResendCode"
+    );
+}
+
+#[tokio::test]
+async fn user_migration_creates_users_from_the_legacy_store() {
+    let e = env(LambdaConfigType {
+        user_migration: arn("migrate"),
+        ..Default::default()
+    })
+    .await;
+    // Unknown here, known to the legacy store with this password: migrated and signed in.
+    let tokens = e
+        .sign_in("legacy")
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    assert_eq!(
+        claims(tokens.id_token.as_deref().unwrap())["email"],
+        "legacy@example.com"
+    );
+    let user = e
+        .ctx
+        .store
+        .get_user(&e.pool_id, "legacy")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.status, crate::model::user::UserStatus::Confirmed);
+    let sent = &e.invocations("UserMigration")[0].event;
+    assert_eq!(sent["triggerSource"], "UserMigration_Authentication");
+    assert_eq!(sent["request"]["password"], "Passw0rd!");
+    // Now a user of the pool: the function is not asked again.
+    e.sign_in("legacy").await.unwrap();
+    assert_eq!(e.invocations("UserMigration").len(), 1);
+    // A user the legacy store refuses: the function's error, and nobody is created.
+    let err = e.sign_in("stranger").await.unwrap_err();
+    assert_eq!(err.kind.name(), "UserLambdaValidationException");
+    assert_eq!(err.message, "UserMigration failed with error Bad password.");
+    assert!(
+        e.ctx
+            .store
+            .get_user(&e.pool_id, "stranger")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn user_migration_on_forgot_password_creates_a_user_who_must_reset() {
+    let e = env(LambdaConfigType {
+        user_migration: arn("migrate"),
+        ..Default::default()
+    })
+    .await;
+    let out = crate::idp::forgot_password::forgot_password(
+        e.ctx.clone(),
+        ForgotPasswordRequest {
+            client_id: e.client_id(),
+            username: "legacy".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out.code_delivery_details
+            .unwrap()
+            .delivery_medium
+            .as_deref(),
+        Some("EMAIL")
+    );
+    let user = e
+        .ctx
+        .store
+        .get_user(&e.pool_id, "legacy")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.status, crate::model::user::UserStatus::ResetRequired);
+    assert!(
+        testkit::latest(&e.ctx, "legacy@example.com")
+            .await
+            .code
+            .is_some()
+    );
+    assert_eq!(
+        e.invocations("UserMigration")[0].trigger_source,
+        "UserMigration_ForgotPassword"
+    );
 }

@@ -163,7 +163,7 @@ pub async fn update_attributes(
                 user,
                 &dest,
                 &verify_purpose(dest.attribute),
-                "verify_attribute",
+                "update_attribute",
                 CONFIRMATION_CODE_SECS,
             )
             .await?,

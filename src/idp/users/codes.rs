@@ -6,6 +6,7 @@ use crate::idp::shapes::*;
 use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::triggers::custom_message;
 
 /// Code lifetimes.
 pub const CONFIRMATION_CODE_SECS: f64 = 24.0 * 3600.0;
@@ -23,6 +24,27 @@ pub async fn send_code(
     validity_secs: f64,
 ) -> ApiResult<CodeDeliveryDetailsType> {
     let code = crate::mail::new_code(ctx);
+    let (subject, template) = match dest.medium {
+        crate::mail::Medium::Email => {
+            let (subject, template) = crate::mail::templates::verification_email(pool);
+            (Some(subject), template)
+        }
+        crate::mail::Medium::Sms => (None, crate::mail::templates::verification_sms(pool)),
+    };
+    // CustomMessage first: a failing function fails the call before a code exists.
+    let (subject, body) = custom_message::compose(
+        ctx,
+        pool,
+        user,
+        custom_message::source_for(kind),
+        custom_message::Draft {
+            medium: dest.medium,
+            subject,
+            template,
+        },
+        &code,
+    )
+    .await?;
     ctx.store
         .put_code(
             &user.pool_id,
@@ -32,13 +54,6 @@ pub async fn send_code(
             ctx.clock.now_epoch() + validity_secs,
         )
         .await?;
-    let (subject, body) = match dest.medium {
-        crate::mail::Medium::Email => {
-            let (subject, template) = crate::mail::templates::verification_email(pool);
-            (Some(subject), template)
-        }
-        crate::mail::Medium::Sms => (None, crate::mail::templates::verification_sms(pool)),
-    };
     crate::mail::send(
         ctx,
         crate::mail::Message {
@@ -46,9 +61,14 @@ pub async fn send_code(
             username: user.username.clone(),
             to: dest.to.clone(),
             medium: dest.medium,
-            kind: kind.to_string(),
+            // UpdateUserAttributes' codes are filed as attribute verifications, as before.
+            kind: if kind == "update_attribute" {
+                "verify_attribute".to_string()
+            } else {
+                kind.to_string()
+            },
             subject,
-            body: crate::mail::render(&body, &code, &user.username),
+            body,
             code: Some(code),
         },
     )
