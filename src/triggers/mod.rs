@@ -11,6 +11,7 @@
 
 pub mod custom_message;
 pub mod log;
+pub mod process;
 pub mod routes;
 pub mod transport;
 
@@ -223,7 +224,7 @@ pub struct Triggers {
 }
 
 impl Triggers {
-    /// From `--lambda-endpoint` and `--lambda NAME=URL`.
+    /// From `--lambda-endpoint` and `--lambda NAME=URL|node:FILE|python:FILE`.
     pub fn from_config(config: &crate::config::Config) -> Result<Triggers, String> {
         let mut routes = transport::Routes {
             endpoint: config
@@ -237,13 +238,26 @@ impl Triggers {
                 .split_once('=')
                 .filter(|(n, u)| !n.trim().is_empty() && !u.trim().is_empty())
                 .ok_or_else(|| format!("--lambda {spec}: expected NAME=URL"))?;
-            let url = url.trim();
-            if !url.starts_with("http://") {
-                return Err(format!("--lambda {spec}: the URL must start with http://"));
-            }
-            routes
-                .functions
-                .insert(name.trim().to_string(), url.to_string());
+            let target = url.trim();
+            let route = match process::Spec::parse(target) {
+                Some(handler) => {
+                    if !handler.file.is_file() {
+                        return Err(format!(
+                            "--lambda {spec}: no handler file at {}",
+                            handler.file.display()
+                        ));
+                    }
+                    transport::Route::Process(std::sync::Arc::new(process::Runner::new(handler)))
+                }
+                None if target.starts_with("http://") => transport::Route::Http(target.to_string()),
+                None => {
+                    return Err(format!(
+                        "--lambda {spec}: expected NAME=http://..., NAME=node:FILE[#export] or \
+                         NAME=python:FILE[#function]"
+                    ));
+                }
+            };
+            routes.functions.insert(name.trim().to_string(), route);
         }
         Ok(Triggers {
             routes,

@@ -771,3 +771,141 @@ async fn user_migration_on_forgot_password_creates_a_user_who_must_reset() {
         "UserMigration_ForgotPassword"
     );
 }
+
+/// True when `program` runs here (the runner tests need node and python3).
+fn available(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[tokio::test]
+async fn handler_files_run_under_node_and_python() {
+    if !available("node") || !available("python3") {
+        eprintln!("skipped: node and python3 are needed for the handler runners");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("cognito-emu-handlers-{}", crate::ids::uuid()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The developer guide's samples, as users keep them: an ES module with an async handler,
+    // a CommonJS module with a callback, and Python functions.
+    std::fs::write(
+        dir.join("pre-sign-up.mjs"),
+        r#"const handler = async (event) => {
+  event.response.autoConfirmUser = true;
+  if (Object.hasOwn(event.request.userAttributes, "email")) {
+    event.response.autoVerifyEmail = true;
+  }
+  return event;
+};
+export { handler };
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("post-confirmation.js"),
+        r#"exports.handler = (event, context, callback) => {
+  console.log("confirmed", event.userName, context.functionName);
+  callback(null, event);
+};
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tokens.py"),
+        r#"def lambda_handler(event, context):
+    print("issuing tokens for", event["userName"])
+    event["response"]["claimsOverrideDetails"] = {
+        "claimsToAddOrOverride": {"my-claim": "from-python"}
+    }
+    return event
+
+
+def refuse(event, context):
+    raise Exception("Not on my watch")
+"#,
+    )
+    .unwrap();
+    let file = |name: &str| dir.join(name).display().to_string();
+    let mut c = Config::for_tests();
+    c.lambdas = vec![
+        format!("preSignUp=node:{}", file("pre-sign-up.mjs")),
+        format!(
+            "postConfirmation=node:{}#handler",
+            file("post-confirmation.js")
+        ),
+        format!("preToken=python:{}#lambda_handler", file("tokens.py")),
+        format!("refuse=python:{}#refuse", file("tokens.py")),
+    ];
+    let ctx = Ctx::internal(crate::build_state(c).await.unwrap());
+    let pool = testkit::pool(&ctx, |p| {
+        p.lambda_config = Some(LambdaConfigType {
+            pre_sign_up: arn("preSignUp"),
+            post_confirmation: arn("postConfirmation"),
+            pre_token_generation: arn("preToken"),
+            pre_authentication: None,
+            ..Default::default()
+        })
+    })
+    .await;
+    let client = testkit::client_with(&ctx, &pool, |c| {
+        c.explicit_auth_flows = Some(vec!["ALLOW_USER_PASSWORD_AUTH".into()]);
+    })
+    .await;
+    let e = Env {
+        pool_id: pool.id.clone().unwrap(),
+        ctx,
+        client,
+    };
+    let out = e.sign_up("nia", "nia@example.com").await.unwrap();
+    assert!(out.user_confirmed, "the Node ES module confirmed the user");
+    let tokens = e
+        .sign_in("nia")
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    assert_eq!(
+        claims(tokens.id_token.as_deref().unwrap())["my-claim"],
+        "from-python"
+    );
+    // A second invocation reuses the running handler process.
+    e.sign_in("nia").await.unwrap();
+    assert_eq!(e.invocations("PreTokenGeneration").len(), 2);
+    assert!(
+        e.invocations("PreTokenGeneration")
+            .iter()
+            .all(|i| i.error.is_none())
+    );
+
+    // The CommonJS callback-style handler answers the event it was given.
+    let answer = crate::triggers::transport::invoke(
+        &e.ctx.triggers.routes,
+        &crate::triggers::transport::FunctionRef::parse(&arn("postConfirmation").unwrap()),
+        br#"{"userName":"nia","response":{}}"#,
+    )
+    .await
+    .unwrap();
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(answer["userName"], "nia");
+
+    // A Python exception is the function's error.
+    let mut pool = crate::idp::user_pools::load_pool(&e.ctx, &e.pool_id)
+        .await
+        .unwrap();
+    pool.lambda_config = Some(LambdaConfigType {
+        pre_authentication: arn("refuse"),
+        ..Default::default()
+    });
+    crate::idp::user_pools::save_pool(&e.ctx, &pool)
+        .await
+        .unwrap();
+    let err = e.sign_in("nia").await.unwrap_err();
+    assert_eq!(err.kind.name(), "UserLambdaValidationException");
+    assert_eq!(
+        err.message,
+        "PreAuthentication failed with error Not on my watch."
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,10 +3,12 @@
 //! development — LocalStack, `sam local start-lambda`, serverless-offline, a test's own
 //! server — speak plain HTTP).
 
+use super::process::Runner;
 use axum::http::{HeaderMap, Method, Request, Uri, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Cognito gives a trigger 5 seconds.
@@ -17,8 +19,17 @@ pub const TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Routes {
     /// `--lambda-endpoint`: a Lambda Invoke API (`POST {url}/2015-03-31/functions/{name}/invocations`).
     pub endpoint: Option<String>,
-    /// `--lambda NAME=URL`: one function answered by a plain HTTP endpoint.
-    pub functions: HashMap<String, String>,
+    /// `--lambda NAME=...`: one function answered by a plain HTTP endpoint or a handler file.
+    pub functions: HashMap<String, Route>,
+}
+
+/// How one named function is answered.
+#[derive(Debug, Clone)]
+pub enum Route {
+    /// A plain HTTP endpoint: POST the event, the JSON answer is the result.
+    Http(String),
+    /// A handler file run by the local node / python3.
+    Process(Arc<Runner>),
 }
 
 /// A function named in LambdaConfig: the name and qualifier an ARN carries
@@ -62,11 +73,7 @@ pub enum Failure {
 
 /// Which URL answers `f` and whether it speaks the Lambda Invoke API.
 fn target(routes: &Routes, f: &FunctionRef) -> Option<(String, bool)> {
-    if let Some(url) = routes
-        .functions
-        .get(&f.name)
-        .or_else(|| routes.functions.get(&f.arn))
-    {
+    if let Some(Route::Http(url)) = named(routes, f) {
         return Some((url.clone(), false));
     }
     let endpoint = routes.endpoint.as_deref()?.trim_end_matches('/');
@@ -78,8 +85,19 @@ fn target(routes: &Routes, f: &FunctionRef) -> Option<(String, bool)> {
     Some((url, true))
 }
 
+/// The route configured for `f` by name (or whole ARN).
+fn named<'a>(routes: &'a Routes, f: &FunctionRef) -> Option<&'a Route> {
+    routes
+        .functions
+        .get(&f.name)
+        .or_else(|| routes.functions.get(&f.arn))
+}
+
 /// Invokes `f` with `event`; the function's result (its JSON answer).
 pub async fn invoke(routes: &Routes, f: &FunctionRef, event: &[u8]) -> Result<Vec<u8>, Failure> {
+    if let Some(Route::Process(runner)) = named(routes, f) {
+        return runner.invoke(event).await;
+    }
     let (url, lambda_api) = target(routes, f).ok_or(Failure::NoRoute)?;
     match tokio::time::timeout(TIMEOUT, post(&url, lambda_api, event)).await {
         Err(_) => Err(Failure::TimedOut),
@@ -184,7 +202,10 @@ mod tests {
     fn plain_routes_win_over_the_lambda_endpoint() {
         let routes = Routes {
             endpoint: Some("http://localhost:4566/".into()),
-            functions: HashMap::from([("a".to_string(), "http://127.0.0.1:9/a".to_string())]),
+            functions: HashMap::from([(
+                "a".to_string(),
+                Route::Http("http://127.0.0.1:9/a".to_string()),
+            )]),
         };
         let f = FunctionRef::parse("arn:aws:lambda:us-east-1:1:function:a");
         assert_eq!(
