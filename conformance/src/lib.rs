@@ -9,6 +9,15 @@
 //!
 //! Every case starts with [`Harness::both`] (holds on emulator and AWS) or
 //! [`Harness::emulator_only`] (skipped with a printed note on AWS), so the marking is explicit.
+//!
+//! This crate is test code: a fixture that cannot be built (a pool not created, the emulator
+//! not started) fails the case that asked for it, so panicking on it is the intended outcome.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test harness: a fixture that fails must fail the case"
+)]
 
 pub use aws_sdk_cognitoidentity as identity;
 pub use aws_sdk_cognitoidentityprovider as idp;

@@ -1,6 +1,7 @@
 //! Pure cryptographic helpers: no I/O; randomness and time come in as arguments or from
 //! the caller.
 
+pub mod hex;
 pub mod keys;
 pub mod montgomery;
 pub mod password;

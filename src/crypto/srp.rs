@@ -342,8 +342,7 @@ mod tests {
             BigUint::from(0x7fu32),
             N.clone(),
         ] {
-            let hex: String = pad_bytes(&n).iter().map(|b| format!("{b:02x}")).collect();
-            assert_eq!(hex, pad_hex(&n));
+            assert_eq!(crate::crypto::hex::encode(pad_bytes(&n)), pad_hex(&n));
         }
     }
 
@@ -396,8 +395,10 @@ mod tests {
             "1f2e3d4c5b6a79880f1e2d3c4b5a69788f9e0d1c2b3a49586f7e6d5c4b3a2918",
         ));
         let key = server_key(&a_pub, &ch.b_pub, &ch.b, &v).unwrap();
-        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "01c2b6e306534a2e06e602933a7a1ae4");
+        assert_eq!(
+            crate::crypto::hex::encode(key),
+            "01c2b6e306534a2e06e602933a7a1ae4"
+        );
         assert_eq!(
             signature(
                 &key,

@@ -5,7 +5,7 @@
 use super::shapes::*;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
-use crate::tokens::{ADMIN_SCOPE, refresh, verify_access_token};
+use crate::tokens::{ADMIN_SCOPE, verify_access_token};
 
 pub async fn global_sign_out(
     ctx: Ctx,
@@ -61,7 +61,7 @@ pub async fn revoke_token(ctx: Ctx, input: RevokeTokenRequest) -> ApiResult<serd
     }
     let found = ctx
         .store
-        .find_refresh_token(&refresh::sha256_hex(&input.token))
+        .find_refresh_token(&crate::crypto::hex::sha256_hex(&input.token))
         .await?;
     match found {
         Some(row) if row.family.client_id == input.client_id => {

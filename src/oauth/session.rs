@@ -4,12 +4,12 @@
 //! Only the SHA-256 of a cookie's value is stored.
 
 use super::site::Site;
+use crate::crypto::hex::sha256_hex;
 use crate::store::oauth::HostedSession;
 use axum::http::HeaderMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 /// How long a signed-in browser stays signed in (Cognito: one hour).
 pub const SIGNED_IN_SECS: i64 = 3600;
@@ -20,13 +20,6 @@ pub const SIGNED_IN: &str = "signed_in";
 pub const NEW_PASSWORD: &str = "new_password";
 /// Signed up in the browser: sign in once the code is confirmed.
 pub const CONFIRM_THEN_SIGN_IN: &str = "confirm_then_sign_in";
-
-pub fn sha256_hex(value: &str) -> String {
-    Sha256::digest(value.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 fn new_secret() -> String {
     let mut bytes = [0u8; 32];

@@ -8,7 +8,6 @@
 //! Before it commits, `PRAGMA foreign_key_check` must find nothing; enforcement is turned
 //! back on whatever happens.
 
-use sha2::{Digest, Sha256};
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
@@ -18,10 +17,7 @@ include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 const FOREIGN_KEYS_OFF: &str = "-- migrate: foreign_keys=off";
 
 fn checksum(sql: &str) -> String {
-    Sha256::digest(sql.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::crypto::hex::sha256_hex(sql)
 }
 
 pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::Error> {

@@ -133,7 +133,7 @@ pub async fn issue(
             ctx.store
                 .start_token_family(
                     &family,
-                    &refresh::sha256_hex(&token),
+                    &crate::crypto::hex::sha256_hex(&token),
                     now_epoch,
                     now + validity.refresh_secs,
                 )
@@ -146,7 +146,7 @@ pub async fn issue(
             ctx.store
                 .rotate_refresh_token(
                     &old_sha256,
-                    &refresh::sha256_hex(&token),
+                    &crate::crypto::hex::sha256_hex(&token),
                     &family.origin_jti,
                     now_epoch,
                     now + validity.refresh_secs,

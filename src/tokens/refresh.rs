@@ -11,7 +11,6 @@ use crate::store::tokens::{RefreshTokenRow, TokenFamily};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 fn random_part(len: usize) -> String {
     let mut bytes = vec![0u8; len];
@@ -32,15 +31,9 @@ pub fn new_refresh_token() -> String {
     )
 }
 
-pub fn sha256_hex(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for b in Sha256::digest(token.as_bytes()) {
-        hex.push(HEX[usize::from(b >> 4)] as char);
-        hex.push(HEX[usize::from(b & 15)] as char);
-    }
-    hex
-}
+/// Re-exported: `refresh::sha256_hex` is how the flows' files (idp/mfa.rs, oauth/revoke.rs,
+/// idp/challenge.rs) name the one hashing helper.
+pub use crate::crypto::hex::sha256_hex;
 
 fn invalid() -> ApiError {
     ApiError::not_authorized("Invalid Refresh Token")

@@ -44,10 +44,7 @@ fn job_id() -> String {
 }
 
 fn hex_secret() -> String {
-    let mut rng = rand::rng();
-    (0..32)
-        .map(|_| format!("{:02x}", rng.random::<u8>()))
-        .collect()
+    crate::crypto::hex::encode(rand::rng().random::<[u8; 32]>())
 }
 
 /// `yyyymmddThhmmssZ` (SigV4's X-Amz-Date) of epoch seconds.
