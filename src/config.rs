@@ -127,6 +127,28 @@ pub struct Config {
         value_name = "NAME=URL"
     )]
     pub lambdas: Vec<String>,
+
+    /// More host names (comma-separated) requests may address the emulator by, besides
+    /// loopback names, IP addresses, --host and --public-url's host (e.g. a Docker service
+    /// name). Other names are refused (DNS-rebinding protection); `*` accepts any.
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// Leave out the /_dev routes (mailbox, clock, credentials, trigger log) and /_bench:
+    /// for an emulator shared by several people or reachable from other machines.
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_NO_DEV_ROUTES",
+        default_value_t = false
+    )]
+    pub no_dev_routes: bool,
+
 }
 
 impl Config {
@@ -149,6 +171,8 @@ impl Config {
             record_responses: None,
             lambda_endpoint: None,
             lambdas: Vec::new(),
+            allowed_hosts: Vec::new(),
+            no_dev_routes: false,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod cpu;
 pub mod crypto;
+pub mod exposure;
 pub mod identity;
 pub mod idp;
 pub mod ids;
@@ -59,12 +60,11 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-amzn-errortype"),
         ])
         .max_age(std::time::Duration::from_secs(600));
-    Router::new()
+    // The Cognito API, OAuth endpoints and discovery documents: CORS for any origin, as AWS
+    // answers, so browser SDKs work from any dev server.
+    let public = Router::new()
         .route("/", post(protocol::aws_json::handle))
         .route("/health", get(health))
-        .route("/_bench/constant", post(bench_constant))
-        .merge(mail::routes::router())
-        .merge(triggers::routes::router())
         .merge(oauth::router())
         .merge(idp::user_import::upload::router())
         .route(
@@ -76,10 +76,6 @@ pub fn router(state: AppState) -> Router {
             get(identity::openid::discovery),
         )
         .route(
-            "/_dev/identity/credentials",
-            get(identity::credentials::dev_credentials),
-        )
-        .route(
             "/{pool_id}/.well-known/jwks.json",
             get(oauth::discovery::jwks),
         )
@@ -87,9 +83,32 @@ pub fn router(state: AppState) -> Router {
             "/{pool_id}/.well-known/openid-configuration",
             get(oauth::discovery::openid_configuration),
         )
-        .layer(middleware::from_fn(log_request))
-        .layer(cors)
-        .with_state(state)
+        .layer(cors);
+    // The dev routes hold codes, temporary passwords and credentials and move the clock: no
+    // CORS, no cross-site requests, and none at all with --no-dev-routes.
+    let all = if state.config.no_dev_routes {
+        public
+    } else {
+        let dev = Router::new()
+            .route("/_bench/constant", post(bench_constant))
+            .merge(mail::routes::router())
+            .merge(triggers::routes::router())
+            .route(
+                "/_dev/identity/credentials",
+                get(identity::credentials::dev_credentials),
+            )
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                exposure::refuse_cross_site,
+            ));
+        public.merge(dev)
+    };
+    all.layer(middleware::from_fn_with_state(
+        state.clone(),
+        exposure::check_host,
+    ))
+    .layer(middleware::from_fn(log_request))
+    .with_state(state)
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

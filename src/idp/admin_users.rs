@@ -194,7 +194,10 @@ pub async fn admin_delete_user(
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
     let user = users::require_user(&ctx, &pool, &input.username).await?;
-    ctx.store.delete_user(&user.pool_id, &user.username).await?;
+    // Of concurrent deletes of one user, one deletes it; the others find no user.
+    if !ctx.store.delete_user(&user.pool_id, &user.username).await? {
+        return Err(ApiError::user_not_found());
+    }
     ctx.store
         .revoke_user_token_families(&user.pool_id, &user.username, ctx.clock.now_epoch())
         .await?;

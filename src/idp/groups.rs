@@ -7,6 +7,7 @@ use super::user_pools::load_pool;
 use super::users;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::store::groups::AddMember;
 
 fn group_not_found() -> ApiError {
     ApiError::resource_not_found("Group not found.")
@@ -132,10 +133,17 @@ pub async fn admin_add_user_to_group(
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
     let user = users::require_user(&ctx, &pool, &input.username).await?;
     load_group(&ctx, &input.user_pool_id, &input.group_name).await?;
-    ctx.store
-        .add_member(&input.user_pool_id, &input.group_name, &user.username)
-        .await?;
-    Ok(serde_json::json!({}))
+    // Checked again where the membership is written: the user or the group may be deleted
+    // meanwhile.
+    match ctx
+        .store
+        .add_member_checked(&input.user_pool_id, &input.group_name, &user.username)
+        .await?
+    {
+        AddMember::Added => Ok(serde_json::json!({})),
+        AddMember::GroupGone => Err(group_not_found()),
+        AddMember::UserGone => Err(ApiError::user_not_found()),
+    }
 }
 
 pub async fn admin_remove_user_from_group(

@@ -4,7 +4,7 @@
 //! Cognito gives, never InternalErrorException, and the stored state consistent.
 
 use super::shapes::*;
-use super::{admin_users, auth, forgot_password, sign_up};
+use super::{admin_users, auth, forgot_password, groups, sign_up, user_pools};
 use crate::config::Config;
 use crate::protocol::ApiResult;
 use crate::protocol::ctx::Ctx;
@@ -324,5 +324,150 @@ async fn parallel_wrong_passwords_are_checked_at_most_five_times() {
         let checked = messages("Incorrect username or password.");
         let refused = messages("Password attempts exceeded");
         assert_eq!((checked, refused), (5, 35), "round {round}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_is_deleted_once() {
+    let f = file_ctx().await;
+    let ctx = &f.ctx;
+    let pool = pool(ctx, |_| {}).await;
+    let pool_id = pool.id.clone().unwrap();
+    let client = client_with(ctx, &pool, |_| {}).await;
+    for round in 0..ROUNDS {
+        let name = format!("del{round}");
+        sign_up_user(ctx, &client, &name, &format!("{name}@example.com")).await;
+        let results = together(CALLERS, |_| {
+            let (ctx, pool_id, name) = (ctx.clone(), pool_id.clone(), name.clone());
+            admin_users::admin_delete_user(
+                ctx,
+                AdminDeleteUserRequest {
+                    user_pool_id: pool_id,
+                    username: name,
+                },
+            )
+        })
+        .await;
+        let (ok, errors) = tally(&results);
+        assert_eq!(ok, 1, "round {round}: errors {errors:?}");
+        assert_eq!(errors.get("UserNotFoundException"), Some(&(CALLERS - 1)));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_membership_racing_deletes_answers_not_found() {
+    let f = file_ctx().await;
+    let ctx = &f.ctx;
+    let pool = pool(ctx, |_| {}).await;
+    let pool_id = pool.id.clone().unwrap();
+    let client = client_with(ctx, &pool, |_| {}).await;
+    for round in 0..ROUNDS {
+        let group = format!("g{round}");
+        groups::create_group(
+            ctx.clone(),
+            CreateGroupRequest {
+                user_pool_id: pool_id.clone(),
+                group_name: group.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let names: Vec<String> = (0..CALLERS).map(|i| format!("m{round}x{i}")).collect();
+        for name in &names {
+            sign_up_user(ctx, &client, name, &format!("{name}@example.com")).await;
+        }
+        // Half the callers add a user while the other half delete that user; the last one
+        // deletes the group.
+        let results = together(2 * CALLERS + 1, |i| {
+            let (ctx, pool_id, group) = (ctx.clone(), pool_id.clone(), group.clone());
+            let name = names[i % CALLERS].clone();
+            async move {
+                if i == 2 * CALLERS {
+                    groups::delete_group(
+                        ctx,
+                        DeleteGroupRequest {
+                            user_pool_id: pool_id,
+                            group_name: group,
+                        },
+                    )
+                    .await
+                } else if i < CALLERS {
+                    groups::admin_add_user_to_group(
+                        ctx,
+                        AdminAddUserToGroupRequest {
+                            user_pool_id: pool_id,
+                            username: name,
+                            group_name: group,
+                        },
+                    )
+                    .await
+                } else {
+                    admin_users::admin_delete_user(
+                        ctx,
+                        AdminDeleteUserRequest {
+                            user_pool_id: pool_id,
+                            username: name,
+                        },
+                    )
+                    .await
+                }
+            }
+        })
+        .await;
+        let (_, errors) = tally(&results);
+        let unexpected: Vec<_> = errors
+            .keys()
+            .filter(|k| !matches!(**k, "UserNotFoundException" | "ResourceNotFoundException"))
+            .collect();
+        assert!(unexpected.is_empty(), "round {round}: errors {errors:?}");
+        // Every delete of a user succeeded (nobody else deletes them).
+        assert!(results[CALLERS..2 * CALLERS].iter().all(|r| r.is_ok()));
+        assert!(results[2 * CALLERS].is_ok());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn creating_users_while_the_pool_is_deleted_answers_not_found() {
+    let f = file_ctx().await;
+    let ctx = &f.ctx;
+    for round in 0..ROUNDS {
+        let pool = pool(ctx, |_| {}).await;
+        let pool_id = pool.id.clone().unwrap();
+        let results = together(CALLERS, |i| {
+            let (ctx, pool_id) = (ctx.clone(), pool_id.clone());
+            async move {
+                if i == CALLERS / 2 {
+                    user_pools::delete_user_pool(
+                        ctx,
+                        DeleteUserPoolRequest {
+                            user_pool_id: pool_id,
+                        },
+                    )
+                    .await
+                    .map(|_| ())
+                } else {
+                    admin_users::admin_create_user(
+                        ctx,
+                        AdminCreateUserRequest {
+                            user_pool_id: pool_id,
+                            username: format!("p{round}x{i}"),
+                            message_action: Some("SUPPRESS".into()),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .map(|_| ())
+                }
+            }
+        })
+        .await;
+        let (_, errors) = tally(&results);
+        assert!(
+            errors.keys().all(|k| *k == "ResourceNotFoundException"),
+            "round {round}: errors {errors:?}"
+        );
+        assert!(results[CALLERS / 2].is_ok());
+        assert_eq!(ctx.store.count_users(&pool_id).await.unwrap(), 0);
     }
 }

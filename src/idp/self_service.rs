@@ -151,7 +151,9 @@ pub async fn delete_user_attributes(
 
 pub async fn delete_user(ctx: Ctx, input: DeleteUserRequest) -> ApiResult<serde_json::Value> {
     let (_, _, user) = signed_in(&ctx, &input.access_token).await?;
-    ctx.store.delete_user(&user.pool_id, &user.username).await?;
+    if !ctx.store.delete_user(&user.pool_id, &user.username).await? {
+        return Err(ApiError::user_not_found());
+    }
     ctx.store
         .revoke_user_token_families(&user.pool_id, &user.username, ctx.clock.now_epoch())
         .await?;

@@ -65,6 +65,16 @@ impl std::error::Error for ApiError {}
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        // A row the write refers to (a pool, a user) was deleted by a concurrent request
+        // after the handler found it. Writes that can meet this check for it themselves and
+        // answer the precise not-found error; this is the last resort, so the client's timing
+        // is never answered with an internal error.
+        if let sqlx::Error::Database(d) = &e
+            && d.is_foreign_key_violation()
+        {
+            tracing::warn!(cause = %e, "write raced a delete");
+            return ApiError::resource_not_found("The resource was deleted while the request ran.");
+        }
         ApiError::internal(format!("storage: {e}"))
     }
 }

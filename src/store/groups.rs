@@ -6,6 +6,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 
+/// What [`Store::add_member_checked`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddMember {
+    Added,
+    GroupGone,
+    UserGone,
+}
+
 impl Store {
     /// False when the pool already has a group of that name.
     pub async fn insert_group<T: Serialize>(
@@ -94,22 +102,43 @@ impl Store {
             .collect()
     }
 
-    /// Adds a membership (idempotent).
-    pub async fn add_member(
+    /// Adds a membership (idempotent) provided the group and the user both exist, checked in
+    /// the same transaction so a concurrent delete of either cannot break the foreign keys.
+    pub async fn add_member_checked(
         &self,
         pool_id: &str,
         group: &str,
         username: &str,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<AddMember, sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        let group_exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM user_groups WHERE pool_id = ? AND name = ?")
+                .bind(pool_id)
+                .bind(group)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if group_exists.is_none() {
+            return Ok(AddMember::GroupGone);
+        }
+        let user_exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM users WHERE pool_id = ? AND username = ?")
+                .bind(pool_id)
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if user_exists.is_none() {
+            return Ok(AddMember::UserGone);
+        }
         sqlx::query(
             "INSERT OR IGNORE INTO user_group_members (pool_id, group_name, username) VALUES (?, ?, ?)",
         )
         .bind(pool_id)
         .bind(group)
         .bind(username)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(AddMember::Added)
     }
 
     pub async fn remove_member(
