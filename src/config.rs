@@ -148,7 +148,6 @@ pub struct Config {
         default_value_t = false
     )]
     pub no_dev_routes: bool,
-
 }
 
 impl Config {
