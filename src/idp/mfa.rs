@@ -45,6 +45,10 @@ pub struct UserFactors {
     /// A secret from AssociateSoftwareToken not yet verified.
     pub pending_secret: Option<String>,
     pub friendly_device_name: Option<String>,
+    /// The TOTP time step of the last code accepted: a code is good once (Cognito answers
+    /// "Your software token has already been used once." to a replay).
+    #[serde(default)]
+    pub last_totp_step: Option<i64>,
 }
 
 impl UserFactors {
@@ -271,6 +275,36 @@ fn totp_mismatch() -> ApiError {
     )
 }
 
+/// The time step (30 s) whose code `code` is, within one step either side of now.
+fn totp_step(secret: &str, code: &str, now: i64) -> Option<i64> {
+    let step = now.max(0) / 30;
+    (step - 1..=step + 1)
+        .filter(|s| *s >= 0)
+        .find(|s| totp::code_at(secret, s * 30).is_some_and(|c| c == code.trim()))
+}
+
+/// Checks a TOTP `code` against `secret` and spends it: `mismatch` when it is not the
+/// current code, ExpiredCodeException when it (or a later one) was already used.
+fn spend_totp(
+    f: &mut UserFactors,
+    secret: &str,
+    code: &str,
+    now: i64,
+    mismatch: ApiError,
+) -> ApiResult<()> {
+    let Some(step) = totp_step(secret, code, now) else {
+        return Err(mismatch);
+    };
+    if f.last_totp_step.is_some_and(|last| step <= last) {
+        return Err(ApiError::new(
+            ErrorKind::ExpiredCodeException,
+            "Your software token has already been used once.",
+        ));
+    }
+    f.last_totp_step = Some(step);
+    Ok(())
+}
+
 /// Checks `code` against the user's unverified secret and makes it the verified one.
 async fn verify_pending(
     ctx: &Ctx,
@@ -284,9 +318,7 @@ async fn verify_pending(
             "User has not associated a software token (call AssociateSoftwareToken first).",
         ));
     };
-    if !totp::verify(&secret, code, ctx.clock.now_secs()) {
-        return Err(totp_mismatch());
-    }
+    spend_totp(&mut f, &secret, code, ctx.clock.now_secs(), totp_mismatch())?;
     f.totp_secret = Some(secret);
     f.pending_secret = None;
     f.friendly_device_name = friendly;
@@ -310,7 +342,16 @@ pub async fn verify_software_token(
         }
         (None, Some(session)) => {
             let (pending, user) = challenge::load_setup(&ctx, session).await?;
-            verify_pending(&ctx, &user, &input.user_code, input.friendly_device_name).await?;
+            let mut f =
+                verify_pending(&ctx, &user, &input.user_code, input.friendly_device_name).await?;
+            // Verified during MFA_SETUP, the factor is the user's at once: a client that signs
+            // in again instead of answering MFA_SETUP is asked for SOFTWARE_TOKEN_MFA (moto's
+            // test_user_authentication_flow_mfa_on, checked against AWS).
+            f.software_token = true;
+            if f.preferred.is_none() {
+                f.preferred = Some(SOFTWARE_TOKEN_MFA.into());
+            }
+            save_user_factors(&ctx, &user, &f).await?;
             let state = ChallengeState::MfaSetup {
                 sub: user.sub.clone(),
                 associated: true,
@@ -592,6 +633,15 @@ async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Out
             crate::mail::mask_destination(medium, &to),
         );
     }
+    if name == SOFTWARE_TOKEN_MFA {
+        // As Cognito's challenge carries them (moto's test_user_authentication_flow_mfa_on,
+        // checked against AWS).
+        let f = user_factors(ctx, user).await?;
+        if let Some(device) = f.friendly_device_name {
+            params.insert("FRIENDLY_DEVICE_NAME".to_string(), device);
+        }
+        params.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
+    }
     let sub = user.sub.clone();
     let state = match name {
         SMS_MFA => ChallengeState::SmsMfa { sub, code_sha256 },
@@ -638,14 +688,18 @@ pub async fn respond(
         }
         ChallengeState::SoftwareTokenMfa { .. } => {
             let given = param(responses, "SOFTWARE_TOKEN_MFA_CODE")?;
-            let f = user_factors(ctx, &user).await?;
-            let ok = f
-                .totp_secret
-                .as_deref()
-                .is_some_and(|s| totp::verify(s, given, ctx.clock.now_secs()));
-            if !ok {
+            let mut f = user_factors(ctx, &user).await?;
+            let Some(secret) = f.totp_secret.clone() else {
                 return Err(code_mismatch());
-            }
+            };
+            spend_totp(
+                &mut f,
+                &secret,
+                given,
+                ctx.clock.now_secs(),
+                code_mismatch(),
+            )?;
+            save_user_factors(ctx, &user, &f).await?;
         }
         ChallengeState::SelectMfaType { choices, .. } => {
             let answer = param(responses, "ANSWER")?;

@@ -257,8 +257,16 @@ async fn software_token_mfa_sign_in() {
 
     let r = f.login("tara").await;
     assert_eq!(r.challenge_name.as_deref(), Some("SOFTWARE_TOKEN_MFA"));
-    assert_eq!(r.challenge_parameters, Some(BTreeMap::new()));
+    assert_eq!(
+        r.challenge_parameters,
+        Some(BTreeMap::from([(
+            "USER_ID_FOR_SRP".to_string(),
+            "tara".to_string()
+        )]))
+    );
     let session = r.session.clone();
+    // The code used to verify the token is spent; the next one works.
+    f.ctx.clock.advance(30);
     let wrong = totp::code_at(&secret, f.now() + 120).unwrap();
     assert_eq!(
         err(f
@@ -285,6 +293,22 @@ async fn software_token_mfa_sign_in() {
         .await
         .unwrap();
     assert!(done.authentication_result.unwrap().id_token.is_some());
+    // A code is good once: replayed in a new sign-in it is refused as Cognito refuses it.
+    let again = f.login("tara").await;
+    assert_eq!(
+        err(f
+            .answer(
+                "SOFTWARE_TOKEN_MFA",
+                "tara",
+                &[("SOFTWARE_TOKEN_MFA_CODE", &code)],
+                again.session.clone()
+            )
+            .await),
+        (
+            "ExpiredCodeException".into(),
+            "Your software token has already been used once.".into()
+        )
+    );
     // The session is spent.
     assert_eq!(
         err(f
@@ -443,6 +467,8 @@ async fn email_otp_and_select_mfa_type() {
         .await
         .unwrap();
     assert_eq!(next.challenge_name.as_deref(), Some("SOFTWARE_TOKEN_MFA"));
+    // The verification spent this step's code: the next step's.
+    f.ctx.clock.advance(30);
     let code = totp::code_at(&secret, f.now()).unwrap();
     let done = f
         .answer(
@@ -501,6 +527,10 @@ async fn mfa_setup_with_a_session() {
         .await
         .unwrap();
     assert_eq!(verified.status.as_deref(), Some("SUCCESS"));
+    // Enrolled at verification: signing in again (instead of answering MFA_SETUP) is asked
+    // for the new factor, as on AWS.
+    let r2 = f.login("max").await;
+    assert_eq!(r2.challenge_name.as_deref(), Some("SOFTWARE_TOKEN_MFA"));
     let done = f
         .answer("MFA_SETUP", "max", &[], verified.session)
         .await
