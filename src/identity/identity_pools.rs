@@ -70,9 +70,10 @@ fn check_settings(pool: &IdentityPool, previous: Option<&IdentityPool>) -> ApiRe
         for p in providers {
             let name = p.provider_name.as_deref().unwrap_or_default();
             if !is_user_pool_provider_name(name) {
-                return Err(ApiError::invalid_parameter(format!(
-                    "Invalid Cognito Identity Provider name: {name}. Expected cognito-idp.<region>.amazonaws.com/<userPoolId>."
-                )));
+                // AWS's whole message (issue 16: no extra text).
+                return Err(ApiError::invalid_parameter(
+                    "Invalid Cognito Identity Provider",
+                ));
             }
             if p.client_id.as_deref().unwrap_or_default().is_empty() {
                 return Err(ApiError::invalid_parameter(format!(

@@ -76,6 +76,9 @@ async fn verify_login(
     if provider == COGNITO_IDENTITY_PROVIDER {
         return verify_own_token(ctx, pool, token).await;
     }
+    let named = provider;
+    let canonical = canonical_provider(pool, provider);
+    let provider = canonical.as_str();
     let clients: Vec<&str> = pool
         .cognito_identity_providers
         .iter()
@@ -142,6 +145,9 @@ async fn verify_login(
     let accepted_issuers = [
         format!("{}/{user_pool_id}", ctx.base_url.trim_end_matches('/')),
         format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"),
+        // The issuer the login was named after (Amplify's form, see canonical_provider).
+        format!("http://{named}"),
+        format!("https://{named}"),
     ];
     if token_pool != user_pool_id || !accepted_issuers.iter().any(|a| a == iss) {
         return Err(invalid("Issuer doesn't match providerName"));
@@ -160,6 +166,38 @@ async fn verify_login(
         claims,
         identity_id: None,
     })
+}
+
+/// The provider a login names, as the identity pool configures it. Amplify v6 names a user
+/// pool login after the ID token's `iss` without its scheme (`formLoginsMap` in
+/// @aws-amplify/auth): with the emulator's local issuers that is `<host:port>/<poolId>`, which
+/// is the same provider as the pool's AWS-form name `cognito-idp.<region>.amazonaws.com/<poolId>`
+/// — so both names find the same identity.
+fn canonical_provider(pool: &IdentityPool, provider: &str) -> String {
+    let configured = |name: &str| {
+        pool.cognito_identity_providers
+            .iter()
+            .flatten()
+            .any(|p| p.provider_name.as_deref() == Some(name))
+    };
+    if configured(provider) {
+        return provider.to_string();
+    }
+    let Some((host, user_pool_id)) = provider.rsplit_once('/') else {
+        return provider.to_string();
+    };
+    let Some((region, _)) = user_pool_id.split_once('_') else {
+        return provider.to_string();
+    };
+    if host.is_empty() || host.contains("://") {
+        return provider.to_string();
+    }
+    let aws = format!("cognito-idp.{region}.amazonaws.com/{user_pool_id}");
+    if configured(&aws) {
+        aws
+    } else {
+        provider.to_string()
+    }
 }
 
 /// A `cognito-identity.amazonaws.com` login: an OpenID token of this service for this pool.

@@ -267,6 +267,13 @@ pub async fn admin_reset_user_password(
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
     }
+    // A user who never chose a password (temporary one from AdminCreateUser) cannot reset it:
+    // AWS's answer as Amplify users report it (amplify-flutter #3048, amplify-js #1340).
+    if user.status == UserStatus::ForceChangePassword {
+        return Err(ApiError::not_authorized(
+            "User password cannot be reset in the current state.",
+        ));
+    }
     let dest = users::recovery_destination(&pool, &user)?;
     if user.status != UserStatus::Unconfirmed {
         user.status = UserStatus::ResetRequired;
@@ -532,6 +539,28 @@ mod tests {
         .await
         .unwrap();
         assert!(get().await.enabled);
+        // Still on the temporary password: nothing to reset yet, as on AWS.
+        let refused = admin_reset_user_password(ctx.clone(), reset.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (refused.kind.name(), refused.message.as_str()),
+            (
+                "NotAuthorizedException",
+                "User password cannot be reset in the current state."
+            )
+        );
+        admin_set_user_password(
+            ctx.clone(),
+            AdminSetUserPasswordRequest {
+                user_pool_id: pool_id.clone(),
+                username: "jack".into(),
+                password: "Passw0rd!".into(),
+                permanent: Some(true),
+            },
+        )
+        .await
+        .unwrap();
         admin_reset_user_password(ctx.clone(), reset).await.unwrap();
         assert_eq!(get().await.status, UserStatus::ResetRequired);
         let m = latest(&ctx, "jack@example.com").await;

@@ -59,6 +59,13 @@ pub async fn forgot_password(
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
     }
+    // A user who never chose a password (temporary one from AdminCreateUser) cannot reset it:
+    // AWS's answer as Amplify users report it (amplify-flutter #3048, amplify-js #1340).
+    if user.status == UserStatus::ForceChangePassword {
+        return Err(ApiError::not_authorized(
+            "User password cannot be reset in the current state.",
+        ));
+    }
     let dest = users::recovery_destination(&pool, &user)?;
     let details = users::send_code(
         &ctx,

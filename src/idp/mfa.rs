@@ -167,7 +167,8 @@ pub async fn set_user_pool_mfa_config(
         .unwrap_or_else(|| mfa_configuration(&pool).to_string());
     if mode != "OFF" && f.sms.is_none() && !f.software_token && f.email.is_none() {
         return Err(ApiError::invalid_parameter(
-            "Invalid MFA configuration given, can't turn on MFA without any MFA type enabled.",
+            // AWS's wording, as quoted in aws-sdk-js #4186.
+            "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.",
         ));
     }
     if let Some(msg) = f

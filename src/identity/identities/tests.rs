@@ -937,3 +937,39 @@ async fn jwks_discovery_and_dev_credentials_over_http() {
     assert_eq!(status, 400);
     running.stop().await;
 }
+
+/// Amplify v6 names the login after the ID token's `iss` without its scheme; with the
+/// emulator's local issuer that is `<host:port>/<poolId>` — the same provider, the same
+/// identity, the same credentials.
+#[tokio::test]
+async fn amplify_issuer_named_logins_are_the_same_provider() {
+    let ctx = ctx().await;
+    let (pool_id, client) = user_pool(&ctx).await;
+    let client_id = client.client_id.clone().unwrap();
+    let ip = identity_pool(&ctx, &pool_id, &client_id, false).await;
+    let alice = subject("33333333-3333-4333-8333-333333333333", &[]);
+    let (id_token, _) = sign_in(&ctx, &pool_id, &client, &alice).await;
+    let iss = payload(&id_token)["iss"].as_str().unwrap().to_string();
+    let amplify_name = iss.split_once("://").unwrap().1.to_string();
+    assert!(amplify_name.ends_with(&pool_id), "{amplify_name}");
+    let amplify_logins = Some(BTreeMap::from([(amplify_name.clone(), id_token.clone())]));
+    let by_amplify = get_id_with(&ctx, &ip, amplify_logins.clone())
+        .await
+        .unwrap();
+    let by_aws_name = get_id_with(&ctx, &ip, logins(&pool_id, &id_token))
+        .await
+        .unwrap();
+    assert_eq!(by_amplify, by_aws_name);
+    credentials_with(&ctx, &by_amplify, amplify_logins, None)
+        .await
+        .unwrap();
+    // A host-shaped name for a pool the identity pool does not federate is still refused.
+    let other = Some(BTreeMap::from([(
+        "127.0.0.1:9229/us-east-1_Nope12345".to_string(),
+        id_token,
+    )]));
+    assert_eq!(
+        get_id_with(&ctx, &ip, other).await.unwrap_err().message,
+        "Token is not from a supported provider of this identity pool."
+    );
+}
