@@ -15,6 +15,8 @@ pub mod mail;
 pub mod model;
 pub mod oauth;
 pub mod protocol;
+#[cfg(test)]
+mod readme_tests;
 pub mod seed;
 pub mod state;
 pub mod store;
