@@ -15,9 +15,12 @@ pub mod mail;
 pub mod model;
 pub mod oauth;
 pub mod protocol;
+#[cfg(test)]
+mod readme_tests;
 pub mod seed;
 pub mod state;
 pub mod store;
+pub mod tasks;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod tokens;
@@ -204,17 +207,19 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     Ok(state)
 }
 
-/// Serves on `listener` until `shutdown` resolves, then closes the store.
+/// Serves on `listener` until `shutdown` resolves; then, once in-flight requests are done,
+/// drains the background tasks (see `tasks.rs`) and closes the store.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let store = state.store.clone();
+    let (store, tasks) = (state.store.clone(), state.tasks.clone());
     let app = router(state);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
+    tasks.drain(tasks::DRAIN_BOUND).await;
     store.close().await;
     result
 }

@@ -13,6 +13,8 @@ pub struct Inner {
     pub store: Store,
     pub clock: Clock,
     pub triggers: crate::triggers::Triggers,
+    /// Background work (import runs, SMTP relays) that shutdown drains before closing the store.
+    pub tasks: crate::tasks::Tasks,
 }
 
 impl std::ops::Deref for AppState {
@@ -31,6 +33,7 @@ impl AppState {
             store,
             clock: Clock::default(),
             triggers,
+            tasks: Default::default(),
         }))
     }
 }

@@ -12,7 +12,6 @@ use aws_lc_rs::signature::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
-use jsonwebtoken::{DecodingKey, EncodingKey};
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value};
@@ -57,10 +56,6 @@ pub struct SignError(&'static str);
 /// A key ready to sign and verify.
 pub struct SigningKey {
     pub kid: String,
-    /// jsonwebtoken's forms, for callers that still go through jsonwebtoken (the identity
-    /// service's OpenID tokens); the token paths use `sign_jwt` / `verify_jwt`.
-    pub encoding: EncodingKey,
-    pub decoding: DecodingKey,
     /// Modulus and exponent, base64url without padding (the JWK's `n` and `e`).
     pub n: String,
     pub e: String,
@@ -82,8 +77,12 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// A header as the tokens carry it; members in jsonwebtoken's order (typ, alg, kid), which
+/// tokens issued before this signer existed have, so old and new tokens are byte-identical.
 #[derive(serde::Serialize)]
 struct JwtHeader<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    typ: Option<&'a str>,
     alg: &'a str,
     kid: Option<&'a str>,
 }
@@ -108,14 +107,13 @@ impl SigningKey {
             .map_err(rsa::Error::from)?
             .into_vec();
         let header = serde_json::to_vec(&JwtHeader {
+            typ: None,
             alg: "RS256",
             kid: Some(kid),
         })
         .map_err(|_| rsa::Error::Internal)?;
         Ok(SigningKey {
             kid: kid.to_string(),
-            encoding: EncodingKey::from_rsa_der(private_pkcs1_der),
-            decoding: DecodingKey::from_rsa_raw_components(&n, &e),
             n: B64URL.encode(n),
             e: B64URL.encode(e),
             header_b64: B64URL.encode(header),
@@ -148,11 +146,35 @@ impl SigningKey {
     /// An RS256 JWT of `claims` with the header `{"alg":"RS256","kid":...}`: the bytes
     /// jsonwebtoken produced for the same header (typ unset) and claims.
     pub fn sign_jwt<T: serde::Serialize + ?Sized>(&self, claims: &T) -> Result<String, SignError> {
+        self.sign_with_header(&self.header_b64, claims)
+    }
+
+    /// [`SigningKey::sign_jwt`] with a `typ` member in the header:
+    /// `{"typ":"<typ>","alg":"RS256","kid":...}` (the identity service's OpenID tokens carry
+    /// `"typ":"JWT"`, as jsonwebtoken's default header wrote it).
+    pub fn sign_jwt_with_typ<T: serde::Serialize + ?Sized>(
+        &self,
+        typ: &str,
+        claims: &T,
+    ) -> Result<String, SignError> {
+        let header = serde_json::to_vec(&JwtHeader {
+            typ: Some(typ),
+            alg: "RS256",
+            kid: Some(&self.kid),
+        })
+        .map_err(|_| SignError("header"))?;
+        self.sign_with_header(&B64URL.encode(header), claims)
+    }
+
+    fn sign_with_header<T: serde::Serialize + ?Sized>(
+        &self,
+        header_b64: &str,
+        claims: &T,
+    ) -> Result<String, SignError> {
         let payload = serde_json::to_vec(claims).map_err(|_| SignError("claims"))?;
-        let mut token = String::with_capacity(
-            self.header_b64.len() + 2 + payload.len().div_ceil(3) * 4 + 342 + 2,
-        );
-        token.push_str(&self.header_b64);
+        let mut token =
+            String::with_capacity(header_b64.len() + 2 + payload.len().div_ceil(3) * 4 + 342 + 2);
+        token.push_str(header_b64);
         token.push('.');
         B64URL.encode_string(&payload, &mut token);
         let signature = self.sign_bytes(token.as_bytes())?;
@@ -273,20 +295,35 @@ mod tests {
             "exp": 1_700_003_600,
             "scope": "aws.cognito.signin.user.admin",
         });
+        let encoding = jsonwebtoken::EncodingKey::from_rsa_der(&g.private_pkcs1_der);
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.typ = None;
         header.kid = Some(key.kid.clone());
-        let reference = jsonwebtoken::encode(&header, &claims, &key.encoding).unwrap();
+        let reference = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
         let ours = key.sign_jwt(&claims).unwrap();
         // PKCS#1 v1.5 signatures are deterministic: the whole token must match.
         assert_eq!(ours, reference);
         assert_eq!(key.verify_jwt(&ours).unwrap(), *claims.as_object().unwrap());
 
+        // With jsonwebtoken's default header (typ JWT), as the identity service signs.
+        header.typ = Some("JWT".into());
+        let reference = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
+        let typed = key.sign_jwt_with_typ("JWT", &claims).unwrap();
+        assert_eq!(typed, reference);
+        assert_eq!(
+            key.verify_jwt(&typed).unwrap(),
+            *claims.as_object().unwrap()
+        );
+
         // jsonwebtoken accepts ours with the public key.
+        let n = B64URL.decode(&key.n).unwrap();
+        let e = B64URL.decode(&key.e).unwrap();
+        let decoding = jsonwebtoken::DecodingKey::from_rsa_raw_components(&n, &e);
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
         v.validate_exp = false;
         v.required_spec_claims.clear();
-        jsonwebtoken::decode::<serde_json::Value>(&ours, &key.decoding, &v).unwrap();
+        jsonwebtoken::decode::<serde_json::Value>(&ours, &decoding, &v).unwrap();
+        jsonwebtoken::decode::<serde_json::Value>(&typed, &decoding, &v).unwrap();
 
         // Refusals: another key, a changed payload, a wrong kid or alg, malformed tokens.
         let other = generate().unwrap();

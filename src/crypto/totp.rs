@@ -2,12 +2,12 @@
 //! authenticator apps and Cognito's software-token MFA use them. Secrets travel as base32
 //! (RFC 4648, no padding).
 
+use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha1::{Digest, Sha1};
+use sha1::Sha1;
 
 /// The length of a TOTP step, in seconds.
 pub const STEP_SECS: i64 = 30;
-const BLOCK: usize = 64;
 const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// A new random secret (160 bits: 32 base32 characters, like Cognito's SecretCode).
@@ -51,22 +51,12 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..20].copy_from_slice(&Sha1::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let pad = |x: u8| k.map(|b| b ^ x);
-    let inner = Sha1::new()
-        .chain_update(pad(0x36))
-        .chain_update(msg)
-        .finalize();
-    Sha1::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
+    // HMAC takes a key of any length (longer ones are hashed first), so this cannot fail.
+    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(key) else {
+        return [0; 20];
+    };
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
 }
 
 /// The 6-digit HOTP code of `key` for `counter`.
@@ -122,6 +112,23 @@ mod tests {
         ] {
             assert_eq!(code_at(&secret, t).unwrap(), code, "t={t}");
         }
+    }
+
+    #[test]
+    fn hmac_sha1_matches_rfc2202() {
+        let hex = |mac: [u8; 20]| crate::crypto::hex::encode(mac);
+        assert_eq!(
+            hex(hmac_sha1(&[0x0b; 20], b"Hi There")),
+            "b617318655057264e28bc0b6fb378c8ef146be00"
+        );
+        // A key longer than SHA-1's 64-byte block is hashed first.
+        assert_eq!(
+            hex(hmac_sha1(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "aa4ae5e15272d00e95705637ce8a3b55ed402112"
+        );
     }
 
     #[test]

@@ -10,7 +10,6 @@ use crate::protocol::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use jsonwebtoken::{Algorithm, Header, Validation};
 use serde_json::{Map, Value};
 
 /// Where the identity service's JWKS and discovery live, under the emulator's URL.
@@ -50,33 +49,20 @@ pub async fn signing_key(app: &AppState) -> ApiResult<SigningKey> {
     SigningKey::from_stored(&kid, &der).map_err(ApiError::internal)
 }
 
-/// Signs `claims` with the service's key.
+/// Signs `claims` with the service's key, through the same RS256 signer as user-pool tokens.
+/// The header keeps `"typ":"JWT"`, which these tokens have always carried.
 pub async fn sign(ctx: &Ctx, claims: &Value) -> ApiResult<String> {
     let key = signing_key(ctx).await?;
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, claims, &key.encoding).map_err(ApiError::internal)
+    key.sign_jwt_with_typ("JWT", claims)
+        .map_err(ApiError::internal)
 }
 
-/// The claims of a token this service signed, when the signature holds (expiry and
-/// audience are the caller's to check against the emulator's clock and the pool).
+/// The claims of a token this service signed, when the header says RS256 with the service's
+/// kid and the signature holds (expiry and audience are the caller's to check against the
+/// emulator's clock and the pool).
 pub async fn verify(ctx: &Ctx, token: &str) -> ApiResult<Option<Map<String, Value>>> {
     let key = signing_key(ctx).await?;
-    let Ok(header) = jsonwebtoken::decode_header(token) else {
-        return Ok(None);
-    };
-    if header.alg != Algorithm::RS256 || header.kid.as_deref() != Some(key.kid.as_str()) {
-        return Ok(None);
-    }
-    let mut v = Validation::new(Algorithm::RS256);
-    v.validate_exp = false;
-    v.validate_aud = false;
-    v.required_spec_claims.clear();
-    Ok(
-        jsonwebtoken::decode::<Map<String, Value>>(token, &key.decoding, &v)
-            .ok()
-            .map(|d| d.claims),
-    )
+    Ok(key.verify_jwt(token))
 }
 
 /// `GET /_identity/.well-known/jwks.json`.

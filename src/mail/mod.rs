@@ -94,7 +94,7 @@ pub async fn send(app: &AppState, msg: Message) -> ApiResult<i64> {
     if msg.medium == Medium::Email
         && let Some(url) = &app.config.smtp_url
     {
-        smtp::relay(url.clone(), msg);
+        smtp::relay(&app.tasks, url.clone(), msg);
     }
     Ok(id)
 }

@@ -3,6 +3,7 @@
 //! it is meant for a local mail catcher.
 
 use super::Message;
+use crate::tasks::Tasks;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -10,9 +11,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 /// The sender Cognito uses when a pool has no email configuration of its own.
 const DEFAULT_FROM: &str = "no-reply@verificationemail.com";
 
-/// Sends `msg` to the SMTP server at `url` in a background task; failures are logged.
-pub fn relay(url: String, msg: Message) {
-    tokio::spawn(async move {
+/// Sends `msg` to the SMTP server at `url` in a background task; failures are logged. At
+/// shutdown a delivery under way gets the drain bound to finish.
+pub fn relay(tasks: &Tasks, url: String, msg: Message) {
+    tasks.spawn("smtp relay", async move {
         if let Err(e) = deliver(&url, &msg).await {
             tracing::warn!(smtp = %url, kind = %msg.kind, "SMTP relay failed: {e}");
         }

@@ -102,10 +102,7 @@ async fn settle(ctx: &Ctx, mut job: ImportJob) -> ApiResult<ImportJob> {
     } else if [PENDING, IN_PROGRESS, STOPPING].contains(&job.status.as_str())
         && job.runner.as_deref() != Some(runner::id())
     {
-        (
-            FAILED,
-            Some("The import job was interrupted: the emulator stopped while it ran."),
-        )
+        (FAILED, Some(runner::INTERRUPTED_MESSAGE))
     } else {
         return Ok(job);
     };

@@ -25,6 +25,10 @@ const MAX_LOG_LINES: usize = 10_000;
 pub const STOPPED_MESSAGE: &str = "The Import Job was stopped by the developer.";
 pub const SUCCEEDED_MESSAGE: &str = "Import Job Completed Successfully.";
 pub const TOO_MANY_MESSAGE: &str = "Too many users have failed or been skipped during the import.";
+/// A job the emulator stopped under: at shutdown (between chunks), or found left by an
+/// earlier process.
+pub const INTERRUPTED_MESSAGE: &str =
+    "The import job was interrupted: the emulator stopped while it ran.";
 
 static RUNNER_ID: LazyLock<String> = LazyLock::new(crate::ids::uuid);
 
@@ -33,9 +37,11 @@ pub fn id() -> &'static str {
     RUNNER_ID.as_str()
 }
 
-/// Starts running `job` (status Pending) in the background.
+/// Starts running `job` (status Pending) in the background, tracked by the server's tasks:
+/// at shutdown it stops after the chunk under way and the job ends Failed (interrupted).
 pub fn spawn(app: AppState, pool: UserPoolType, job: ImportJob) {
-    tokio::spawn(async move {
+    let tasks = app.tasks.clone();
+    tasks.spawn("user import", async move {
         let job_id = job.job_id.clone();
         let path = job.upload_path.clone();
         if let Err(e) = run(&app, &pool, &job).await {
@@ -131,6 +137,10 @@ async fn run(app: &AppState, pool: &UserPoolType, job: &ImportJob) -> Result<(),
         .await?
     {
         return Ok(()); // stopped before it began
+    }
+    if app.tasks.is_stopping() {
+        finish(app, job_id, &[IN_PROGRESS], FAILED, INTERRUPTED_MESSAGE).await?;
+        return Ok(());
     }
     let Some(path) = job.upload_path.as_deref() else {
         finish(
@@ -279,6 +289,11 @@ async fn run(app: &AppState, pool: &UserPoolType, job: &ImportJob) -> Result<(),
         }
         if status.as_deref() != Some(IN_PROGRESS) {
             return Ok(()); // the pool (and the job) was deleted, or the job settled
+        }
+        if app.tasks.is_stopping() && !eof {
+            // The server is shutting down: end in a defined state, with the counts so far.
+            finish(app, job_id, &[IN_PROGRESS], FAILED, INTERRUPTED_MESSAGE).await?;
+            return Ok(());
         }
         // Let queued API requests have the write connection before the next chunk.
         tokio::task::yield_now().await;

@@ -581,3 +581,50 @@ async fn a_running_job_can_be_stopped() {
     assert!(done.imported_users.unwrap() <= runner::CHUNK_ROWS as i64);
     running.stop().await;
 }
+
+#[tokio::test]
+async fn shutdown_ends_a_running_import_in_a_defined_state() {
+    // A database file, so the job can be read back after the server closed its store.
+    let dir = std::env::temp_dir().join(format!("cognito-emu-drain-{}", crate::ids::uuid()));
+    let db = dir.join("emu.sqlite");
+    let config = Config {
+        in_memory: false,
+        db: db.clone(),
+        ..Config::for_tests()
+    };
+    let running = crate::start(config).await.unwrap();
+    let mut ctx = Ctx::internal(running.state.clone());
+    ctx.base_url = running.url.clone();
+    let pool_id = new_pool(&ctx, |_| {}).await;
+    let total = 2 * runner::CHUNK_ROWS + 10;
+    let names: Vec<(String, String)> = (0..total)
+        .map(|i| (format!("u{i}"), format!("u{i}@example.com")))
+        .collect();
+    let rows: Vec<Vec<(&str, &str)>> = names.iter().map(|(n, e)| user_row(n, e)).collect();
+    let refs: Vec<&[(&str, &str)]> = rows.iter().map(|r| r.as_slice()).collect();
+    let csv = csv_for(&ctx, &pool_id, &refs).await;
+    let job = create_job(&ctx, &pool_id, "cut short").await;
+    let id = job.job_id.clone().unwrap();
+    put(job.pre_signed_url.as_deref().unwrap(), &csv).await;
+    start(&ctx, &pool_id, &id).await.unwrap();
+    drop(ctx);
+    // Stopping drains the runner: it winds up after the chunk under way.
+    running.stop().await;
+
+    let store = crate::store::Store::open(Some(&db)).await.unwrap();
+    let job = store.get_import_job(&pool_id, &id).await.unwrap().unwrap();
+    assert_eq!(job.status, FAILED, "{job:?}");
+    assert_eq!(
+        job.completion_message.as_deref(),
+        Some(runner::INTERRUPTED_MESSAGE)
+    );
+    assert!(job.completed.is_some());
+    assert!(job.imported < total as i64, "{job:?}");
+    assert_eq!(
+        job.imported,
+        store.count_users(&pool_id).await.unwrap(),
+        "the counts match what was committed"
+    );
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
