@@ -148,6 +148,25 @@ pub struct Config {
         default_value_t = false
     )]
     pub no_dev_routes: bool,
+
+    /// Most connections served at once; further ones wait to be accepted.
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_MAX_CONNECTIONS",
+        default_value_t = 1024
+    )]
+    pub max_connections: usize,
+
+    /// Seconds a connection may wait without the client sending anything while the
+    /// emulator waits to read (partial headers or body, idle keep-alive) before it is closed.
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_READ_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub read_timeout_secs: u64,
 }
 
 impl Config {
@@ -172,6 +191,8 @@ impl Config {
             lambdas: Vec::new(),
             allowed_hosts: Vec::new(),
             no_dev_routes: false,
+            max_connections: 1024,
+            read_timeout_secs: 30,
         }
     }
 

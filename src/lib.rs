@@ -11,6 +11,7 @@ pub mod exposure;
 pub mod identity;
 pub mod idp;
 pub mod ids;
+pub mod listener;
 pub mod mail;
 pub mod model;
 pub mod oauth;
@@ -215,6 +216,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (store, tasks) = (state.store.clone(), state.tasks.clone());
+    let listener = listener::BoundedListener::new(
+        listener,
+        state.config.max_connections,
+        std::time::Duration::from_secs(state.config.read_timeout_secs.max(1)),
+    );
     let app = router(state);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

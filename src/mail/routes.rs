@@ -113,10 +113,19 @@ struct Advance {
 
 async fn advance_clock(State(app): State<AppState>, body: axum::body::Bytes) -> Response {
     match serde_json::from_slice::<Advance>(&body) {
-        Ok(a) => {
-            app.clock.advance(a.seconds);
-            Json(json!({"offset_seconds": app.clock.offset_secs()})).into_response()
-        }
+        Ok(a) => match app.clock.try_advance(a.seconds) {
+            Ok(offset) => Json(json!({"offset_seconds": offset})).into_response(),
+            // Past this, times wrap or every lockout and token goes wrong at once.
+            Err(_) => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": format!(
+                    "the clock stays within {} seconds (100 years) of real time; offset now {}",
+                    crate::clock::MAX_OFFSET_SECS,
+                    app.clock.offset_secs()
+                )})),
+            )
+                .into_response(),
+        },
         Err(e) => (
             StatusCode::BAD_REQUEST,
             Json(json!({"error": format!("expected {{\"seconds\": N}}: {e}")})),

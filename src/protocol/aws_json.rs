@@ -7,7 +7,7 @@ use super::model::{IDENTITY, IDP, ServiceModel};
 use super::validate::{Invalid, validate_input};
 use super::{ApiError, ApiResult, ErrorKind};
 use crate::state::AppState;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -80,7 +80,11 @@ fn signed_region(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The handler of `POST /`.
-pub async fn handle(State(app): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn handle(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let mut close = false;
     let mut named = None;
@@ -163,10 +167,68 @@ fn record_response(
     }
 }
 
+/// How a request body was read.
+enum ReadBody {
+    /// Whole, within the limit.
+    Read(Bytes),
+    /// Over the limit, read to its end and dropped.
+    Drained,
+    /// Over the drain bound, failed, or too slow to drop.
+    Abandoned,
+}
+
+/// An over-limit body is read and dropped up to this many times the limit (at least
+/// [`DRAIN_MIN`] bytes)...
+const DRAIN_FACTOR: usize = 16;
+const DRAIN_MIN: usize = 16 * 1024 * 1024;
+/// ...and for at most this long, so the client gets the JSON error rather than a broken pipe.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn read_body(body: axum::body::Body, limit: usize) -> ReadBody {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut kept: Vec<u8> = Vec::new();
+    let mut total: usize = 0;
+    let drain_limit = limit.saturating_mul(DRAIN_FACTOR).max(DRAIN_MIN);
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let frame = match deadline {
+            None => body.frame().await,
+            Some(at) => match tokio::time::timeout_at(at, body.frame()).await {
+                Ok(frame) => frame,
+                Err(_) => return ReadBody::Abandoned,
+            },
+        };
+        let data = match frame {
+            None => break,
+            Some(Err(_)) => return ReadBody::Abandoned,
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => data,
+                Err(_) => continue,
+            },
+        };
+        total = total.saturating_add(data.len());
+        if total > drain_limit {
+            return ReadBody::Abandoned;
+        }
+        if total > limit {
+            kept = Vec::new();
+            deadline.get_or_insert_with(|| tokio::time::Instant::now() + DRAIN_TIME);
+        } else {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if total > limit {
+        ReadBody::Drained
+    } else {
+        ReadBody::Read(Bytes::from(kept))
+    }
+}
+
 async fn run(
     app: AppState,
     headers: &HeaderMap,
-    body: Body,
+    body: axum::body::Body,
     request_id: String,
     close: &mut bool,
     named: &mut Option<(&'static str, String)>,
@@ -210,12 +272,17 @@ async fn run(
     }
 
     let limit = app.config.max_body_bytes;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        *close = true;
-        ApiError::invalid_parameter(format!(
-            "Request body is larger than the limit of {limit} bytes."
-        ))
-    })?;
+    let bytes = match read_body(body, limit).await {
+        ReadBody::Read(bytes) => bytes,
+        over => {
+            // Read to its end (within bounds), the connection stays usable and the client
+            // reads this answer instead of a broken pipe.
+            *close = !matches!(over, ReadBody::Drained);
+            return Err(ApiError::invalid_parameter(format!(
+                "Request body is larger than the limit of {limit} bytes."
+            )));
+        }
+    };
     let input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
