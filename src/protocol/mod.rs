@@ -4,6 +4,8 @@ pub mod aws_json;
 mod coverage;
 pub mod ctx;
 pub mod error;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod generated;
 pub mod model;
 pub mod validate;
