@@ -471,3 +471,44 @@ async fn creating_users_while_the_pool_is_deleted_answers_not_found() {
         assert_eq!(ctx.store.count_users(&pool_id).await.unwrap(), 0);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_attribute_updates_keep_a_verified_alias_unique() {
+    let f = file_ctx().await;
+    let ctx = &f.ctx;
+    let pool = pool(ctx, |p| p.alias_attributes = Some(vec!["email".into()])).await;
+    let pool_id = pool.id.clone().unwrap();
+    let client = client_with(ctx, &pool, |_| {}).await;
+    for round in 0..ROUNDS {
+        let names: Vec<String> = (0..CALLERS).map(|i| format!("u{round}x{i}")).collect();
+        for name in &names {
+            sign_up_user(ctx, &client, name, &format!("{name}@example.com")).await;
+        }
+        let email = format!("shared{round}@example.com");
+        let results = together(CALLERS, |i| {
+            let (ctx, pool_id, email) = (ctx.clone(), pool_id.clone(), email.clone());
+            admin_users::admin_update_user_attributes(
+                ctx,
+                AdminUpdateUserAttributesRequest {
+                    user_pool_id: pool_id,
+                    username: names[i].clone(),
+                    user_attributes: vec![attr("email", &email), attr("email_verified", "true")],
+                    ..Default::default()
+                },
+            )
+        })
+        .await;
+        let holders = ctx
+            .store
+            .find_users_by_attr(&pool_id, LookupAttr::Email, &email, true)
+            .await
+            .unwrap();
+        let (ok, errors) = tally(&results);
+        assert_eq!(
+            (ok, holders.len()),
+            (1, 1),
+            "round {round}: errors {errors:?}"
+        );
+        assert_eq!(errors.get("AliasExistsException"), Some(&(CALLERS - 1)));
+    }
+}

@@ -10,6 +10,7 @@ use crate::cpu::{check_password, hash_password};
 use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
+use crate::store::user_writes::{Checked, SpendCode};
 use crate::tokens::verify::{AccessClaims, verify_access_token};
 
 /// The scope Cognito's own user APIs require.
@@ -128,10 +129,34 @@ pub async fn verify_user_attribute(
     }
     users::mark_verified(&ctx, &pool, &mut user, attribute, false).await?;
     user.modified = ctx.clock.now_epoch();
-    ctx.store.save_user(&user).await?;
-    ctx.store
-        .delete_code(&user.pool_id, &user.username, &purpose)
-        .await?;
+    // Spending the code, the alias check and the write are one step: of concurrent requests
+    // with one code one succeeds, and no two users end up holding one verified alias.
+    let unique: Vec<_> = crate::idp::sign_up::verified_alias(&pool, &user, attribute, false)
+        .into_iter()
+        .collect();
+    let spend = SpendCode {
+        purpose: &purpose,
+        code: &input.code,
+        now: user.modified,
+    };
+    match ctx
+        .store
+        .update_user_checked(&user, None, Some(spend), &unique)
+        .await?
+    {
+        Checked::Done => {}
+        Checked::UserGone => return Err(ApiError::user_not_found()),
+        Checked::CodeRejected => {
+            users::check_code(&ctx, &user, &purpose, &input.code).await?;
+            return Err(users::code_mismatch());
+        }
+        Checked::Taken(i) => return Err(crate::idp::sign_up::unique_taken(&unique[i])),
+        other => {
+            return Err(ApiError::internal(format!(
+                "update_user_checked: {other:?}"
+            )));
+        }
+    }
     if pending.is_some() {
         ctx.store
             .delete_pending_attribute(&user.pool_id, &user.username, attribute)

@@ -8,6 +8,7 @@ use crate::idp::shapes::*;
 use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::store::user_writes::{Checked, Unique};
 use crate::store::users::LookupAttr;
 
 /// Marks a verified email/phone, refusing (AliasExistsException) or, with `force`, taking
@@ -137,7 +138,60 @@ pub async fn update_attributes(
         }
     }
     user.modified = ctx.clock.now_epoch();
-    ctx.store.save_user(user).await?;
+    // The checks above, again where the user is written: a concurrent request may have taken
+    // the email / phone number (as username, or as a verified alias) meanwhile.
+    let mut unique = Vec::new();
+    for contact in ["email", "phone_number"] {
+        let lookup = if contact == "email" {
+            LookupAttr::Email
+        } else {
+            LookupAttr::PhoneNumber
+        };
+        let kept = original
+            .iter()
+            .any(|(c, v)| *c == contact && v.as_deref() == user.attr(contact));
+        if changed.contains(&contact)
+            && !kept
+            && is_username_attribute(pool, contact)
+            && let Some(value) = user.attr(contact)
+        {
+            unique.push(Unique {
+                attr: lookup,
+                value: value.to_string(),
+                verified_only: false,
+                take_over: false,
+            });
+        }
+        if user.attr_is_true(&format!("{contact}_verified")) {
+            unique.extend(crate::idp::sign_up::verified_alias(
+                pool, user, contact, false,
+            ));
+        }
+    }
+    match ctx
+        .store
+        .update_user_checked(user, None, None, &unique)
+        .await?
+    {
+        Checked::Done => {}
+        Checked::UserGone => return Err(ApiError::user_not_found()),
+        Checked::Taken(i) => {
+            let contact = if unique[i].attr == LookupAttr::Email {
+                "email"
+            } else {
+                "phone_number"
+            };
+            return Err(ApiError::new(
+                ErrorKind::AliasExistsException,
+                format!("An account with the given {contact} already exists."),
+            ));
+        }
+        other => {
+            return Err(ApiError::internal(format!(
+                "update_user_checked: {other:?}"
+            )));
+        }
+    }
     for contact in ["email", "phone_number"] {
         match pending.iter().find(|(c, _)| *c == contact) {
             Some((_, value)) => {
