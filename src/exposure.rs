@@ -42,6 +42,11 @@ fn url_host(url: &str) -> Option<String> {
     (!authority.is_empty()).then(|| host_name(authority))
 }
 
+/// The host of an `Origin` value, lowercased; None for `null` or a malformed one.
+pub fn origin_host(origin: &str) -> Option<String> {
+    url_host(origin)
+}
+
 /// Whether `host` (already [`host_name`]d) is one the configuration lets us answer, without
 /// looking at stored custom domains.
 pub fn host_allowed_by_config(config: &crate::config::Config, host: &str) -> bool {
@@ -304,6 +309,62 @@ mod tests {
                 .and_then(|v| v.to_str().ok()),
             Some("https://evil.example")
         );
+    }
+
+    /// POST / with a JSON body for `action`.
+    async fn api(app: &axum::Router, action: &str, body: &str, origin: Option<&str>) -> String {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("/")
+            .header("host", "localhost:9229")
+            .header("content-type", "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{action}"),
+            );
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        let resp = app
+            .clone()
+            .oneshot(req.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn foreign_pages_cannot_call_actions_that_need_credentials() {
+        let app = app(|_| {}).await;
+        let list = r#"{"MaxResults": 10}"#;
+        for origin in ["https://evil.example", "null"] {
+            let body = api(&app, "ListUserPools", list, Some(origin)).await;
+            assert!(body.contains("AccessDeniedException"), "{body}");
+            let body = api(&app, "CreateUserPool", r#"{"PoolName": "x"}"#, Some(origin)).await;
+            assert!(body.contains("AccessDeniedException"), "{body}");
+        }
+        // Tools and the developer's own pages.
+        for origin in [
+            None,
+            Some("http://localhost:3000"),
+            Some("http://127.0.0.1:5173"),
+        ] {
+            let body = api(&app, "ListUserPools", list, origin).await;
+            assert!(body.contains("UserPools"), "{origin:?}: {body}");
+        }
+        // What a browser app calls without credentials stays open to any origin.
+        let body = api(
+            &app,
+            "InitiateAuth",
+            r#"{"ClientId": "nosuchclient", "AuthFlow": "USER_PASSWORD_AUTH"}"#,
+            Some("https://any.example"),
+        )
+        .await;
+        assert!(!body.contains("AccessDeniedException"), "{body}");
+        assert!(body.contains("ResourceNotFoundException"), "{body}");
     }
 
     #[tokio::test]

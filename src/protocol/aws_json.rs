@@ -167,6 +167,14 @@ fn record_response(
     }
 }
 
+/// The request's `Origin` when it names a host outside the allow-list (or is `null`).
+fn foreign_origin(app: &AppState, headers: &HeaderMap) -> Option<String> {
+    let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("null");
+    let allowed = crate::exposure::origin_host(origin)
+        .is_some_and(|host| crate::exposure::host_allowed_by_config(&app.config, &host));
+    (!allowed).then(|| origin.to_string())
+}
+
 /// How a request body was read.
 enum ReadBody {
     /// Whole, within the limit.
@@ -268,6 +276,26 @@ async fn run(
         return Err(ApiError::new(
             ErrorKind::NotImplementedException,
             format!("{action} is not implemented by cognito-emu yet."),
+        ));
+    }
+
+    // AWS needs credentials for every other action. Signatures are not checked here, so a
+    // web page on a foreign origin (another site, through the developer's browser) is refused
+    // them; tools send no Origin, and the developer's own pages are on allowed hosts.
+    let unsigned = match service {
+        Service::Idp => super::unsigned::IDP,
+        Service::Identity => super::unsigned::IDENTITY,
+    };
+    if !unsigned.contains(&action)
+        && let Some(origin) = foreign_origin(&app, headers)
+    {
+        *close = true; // the body stays unread
+        return Err(ApiError::new(
+            ErrorKind::AccessDeniedException,
+            format!(
+                "{action} needs AWS credentials and is refused to web pages from {origin}; \
+                 start cognito-emu with --allowed-hosts naming that host to allow it."
+            ),
         ));
     }
 
