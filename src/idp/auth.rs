@@ -571,14 +571,15 @@ async fn new_password(
             "Invalid attributes given, {name} is missing"
         )));
     }
-    user.password =
-        Some(crate::cpu::hash_password(&call.pool_id, &user.username, new_password).await?);
+    let hashed = crate::cpu::hash_password(&call.pool_id, &user.username, new_password).await?;
+    // Claimed before the write: of two concurrent answers, one sets the password.
+    challenge::close(ctx, &pending).await?;
+    user.password = Some(hashed);
     user.status = UserStatus::Confirmed;
     user.modified = ctx.clock.now_epoch();
     if !ctx.store.save_user(&user).await? {
         return Err(invalid_session());
     }
-    challenge::close(ctx, &pending).await?;
     second_factor(ctx, call, user).await
 }
 

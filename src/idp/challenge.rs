@@ -438,7 +438,7 @@ pub async fn take_verifier(ctx: &Ctx, call: &Call, secret_block: &str) -> ApiRes
                 && p.pool_id == call.pool_id
         })
         .ok_or_else(incorrect)?;
-    close(ctx, &pending).await?;
+    close(ctx, &pending).await.map_err(|_| incorrect())?;
     if ctx.clock.now_epoch() > pending.expires {
         return Err(session_expired());
     }
@@ -485,10 +485,15 @@ pub async fn replace(ctx: &Ctx, pending: &Pending, state: ChallengeState) -> Api
     Ok(session)
 }
 
-/// Consumes a pending challenge (each answer is single-use).
+/// Consumes a pending challenge (each answer is single-use). The delete is the claim: of two
+/// concurrent answers to one challenge only the one whose delete removed it goes on; the
+/// other is answered as a spent session.
 pub async fn close(ctx: &Ctx, pending: &Pending) -> ApiResult<()> {
-    ctx.store.delete_challenge(&pending.hash).await?;
-    Ok(())
+    if ctx.store.delete_challenge(&pending.hash).await? {
+        Ok(())
+    } else {
+        Err(invalid_session())
+    }
 }
 
 /// The stored user a challenge belongs to; `named` (the USERNAME the client answered with:

@@ -512,3 +512,92 @@ async fn concurrent_attribute_updates_keep_a_verified_alias_unique() {
         assert_eq!(errors.get("AliasExistsException"), Some(&(CALLERS - 1)));
     }
 }
+
+/// One MFA challenge answered by many callers at once with the right code: one sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_mfa_challenge_is_answered_once() {
+    let f = file_ctx().await;
+    let ctx = &f.ctx;
+    let pool = pool(ctx, |_| {}).await;
+    let pool_id = pool.id.clone().unwrap();
+    let client = client_with(ctx, &pool, client_flows).await;
+    super::mfa::set_user_pool_mfa_config(
+        ctx.clone(),
+        SetUserPoolMfaConfigRequest {
+            user_pool_id: pool_id.clone(),
+            mfa_configuration: Some("ON".into()),
+            email_mfa_configuration: Some(EmailMfaConfigType::default()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for round in 0..ROUNDS {
+        let name = format!("mfa{round}");
+        confirmed_user(ctx, &client, &name, &format!("{name}@example.com")).await;
+        super::mfa::admin_set_user_mfa_preference(
+            ctx.clone(),
+            AdminSetUserMFAPreferenceRequest {
+                user_pool_id: pool_id.clone(),
+                username: name.clone(),
+                email_mfa_settings: Some(EmailMfaSettingsType {
+                    enabled: Some(true),
+                    preferred_mfa: Some(true),
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let challenge = auth::initiate_auth(
+            ctx.clone(),
+            InitiateAuthRequest {
+                client_id: client.client_id.clone().unwrap(),
+                auth_flow: "USER_PASSWORD_AUTH".into(),
+                auth_parameters: Some(
+                    [
+                        ("USERNAME".to_string(), name.clone()),
+                        ("PASSWORD".to_string(), "Passw0rd!".to_string()),
+                    ]
+                    .into(),
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(challenge.challenge_name.as_deref(), Some("EMAIL_OTP"));
+        let results = together(CALLERS, |_| {
+            let (ctx, client_id, name, session) = (
+                ctx.clone(),
+                client.client_id.clone(),
+                name.clone(),
+                challenge.session.clone(),
+            );
+            auth::respond_to_auth_challenge(
+                ctx,
+                RespondToAuthChallengeRequest {
+                    client_id: client_id.unwrap(),
+                    challenge_name: "EMAIL_OTP".into(),
+                    session,
+                    challenge_responses: Some(
+                        [
+                            ("USERNAME".to_string(), name),
+                            ("EMAIL_OTP_CODE".to_string(), "123456".to_string()),
+                        ]
+                        .into(),
+                    ),
+                    ..Default::default()
+                },
+            )
+        })
+        .await;
+        let (ok, errors) = tally(&results);
+        assert_eq!(ok, 1, "round {round}: {errors:?}");
+        assert_eq!(
+            errors,
+            BTreeMap::from([("NotAuthorizedException", CALLERS - 1)]),
+            "round {round}"
+        );
+    }
+}

@@ -67,12 +67,13 @@ impl Store {
     }
 
     /// Consumes a challenge (each answer is single-use).
-    pub async fn delete_challenge(&self, handle_sha256: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM auth_challenges WHERE handle_sha256 = ?")
+    /// True when this call consumed it (false: already consumed, e.g. by a concurrent answer).
+    pub async fn delete_challenge(&self, handle_sha256: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM auth_challenges WHERE handle_sha256 = ?")
             .bind(handle_sha256)
             .execute(&self.write)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// `(failures, locked_until)` for a user; `(0, 0.0)` when none are recorded.
