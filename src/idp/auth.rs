@@ -137,7 +137,7 @@ async fn initiate(
 /// What the API answers for a step: tokens once signed in, else the challenge.
 pub async fn finish(ctx: &Ctx, call: &Call, step: Step) -> ApiResult<Outcome> {
     match step {
-        Step::SignedIn(user) => sign_in_complete(ctx, call, &user).await,
+        Step::SignedIn(user, source) => sign_in_complete(ctx, call, &user, source).await,
         Step::Challenge(outcome) => Ok(outcome),
     }
 }
@@ -263,10 +263,16 @@ async fn second_factor(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
 }
 
 /// Tokens for a user who completed sign-in through the API.
-async fn sign_in_complete(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Outcome> {
+async fn sign_in_complete(
+    ctx: &Ctx,
+    call: &Call,
+    user: &User,
+    source: &'static str,
+) -> ApiResult<Outcome> {
     let subject = tokens::subject_of(ctx, user).await?;
     let grant = Grant {
         client_metadata: call.client_metadata.clone(),
+        source,
         ..Grant::api()
     };
     let result = tokens::issue(
@@ -580,7 +586,10 @@ async fn new_password(
     if !ctx.store.save_user(&user).await? {
         return Err(invalid_session());
     }
-    second_factor(ctx, call, user).await
+    Ok(match second_factor(ctx, call, user).await? {
+        Step::SignedIn(user, _) => Step::SignedIn(user, "TokenGeneration_NewPasswordChallenge"),
+        challenge => challenge,
+    })
 }
 
 /// Checks SECRET_HASH for a refresh: Cognito computes it with the user's internal username

@@ -149,7 +149,8 @@ outcome_into!(
 /// an authorization code and a browser session.
 #[derive(Debug)]
 pub enum Step {
-    SignedIn(User),
+    /// The user, and the PreTokenGeneration `triggerSource` the API's tokens are issued with.
+    SignedIn(User, &'static str),
     Challenge(Outcome),
 }
 
@@ -173,7 +174,7 @@ pub async fn signed_in(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
         },
     )
     .await?;
-    Ok(Step::SignedIn(user))
+    Ok(Step::SignedIn(user, "TokenGeneration_Authentication"))
 }
 
 /// PreAuthentication, before a password (or SRP handshake) is checked: the function may

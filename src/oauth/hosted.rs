@@ -231,7 +231,7 @@ pub(super) async fn continue_sign_in(
     shown_name: &str,
 ) -> Response {
     let outcome = match step {
-        Step::SignedIn(user) => return authorize::sign_in(site, c, &user).await,
+        Step::SignedIn(user, _) => return authorize::sign_in(site, c, &user).await,
         Step::Challenge(outcome) => outcome,
     };
     let name = outcome.challenge_name.clone().unwrap_or_default();

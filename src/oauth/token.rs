@@ -303,6 +303,8 @@ async fn client_credentials(
         "jti": crate::ids::uuid(),
         "client_id": c.client_id,
     });
+    let mut claims = claims;
+    customize_m2m(ctx, c, &mut claims).await?;
     let access_token = crate::cpu::run(move || keys.access.sign_jwt(&claims))
         .await
         .map_err(|e| OAuthError::server(e.message))?
@@ -312,6 +314,50 @@ async fn client_credentials(
         "expires_in": validity.access_secs,
         "token_type": "Bearer",
     }))
+}
+
+/// PreTokenGeneration event version 3 (PreTokenGenerationConfig V3_0) also customises
+/// machine-to-machine access tokens (`TokenGeneration_ClientCredentials`); versions 1 and 2
+/// do not run for them. There is no user: the event names the client as `userName` (our
+/// assumption) with no attributes. A failing function answers `invalid_request` with its
+/// message.
+async fn customize_m2m(ctx: &Ctx, c: &AuthedClient, claims: &mut Value) -> Result<(), OAuthError> {
+    use crate::triggers::Trigger;
+    let Some(pool) = ctx
+        .store
+        .get_pool::<crate::protocol::generated::idp::UserPoolType>(&c.pool_id)
+        .await?
+    else {
+        return Ok(());
+    };
+    if !crate::triggers::configured(&pool, Trigger::PreTokenGeneration)
+        || crate::triggers::version(&pool, Trigger::PreTokenGeneration) != "3"
+    {
+        return Ok(());
+    }
+    let subject = crate::tokens::TokenSubject {
+        username: c.client_id.clone(),
+        ..Default::default()
+    };
+    let metadata = std::collections::BTreeMap::new();
+    let mut no_id_token = json!({});
+    crate::tokens::customize::pre_token_generation(
+        ctx,
+        &pool,
+        &subject,
+        &crate::tokens::customize::Context {
+            source: "TokenGeneration_ClientCredentials",
+            client_id: &c.client_id,
+            client_metadata: &metadata,
+        },
+        &mut no_id_token,
+        claims,
+    )
+    .await
+    .map_err(|e| match e.kind {
+        crate::protocol::ErrorKind::InternalErrorException => OAuthError::server(e.message),
+        _ => OAuthError::new("invalid_request", &e.message),
+    })
 }
 
 /// RFC 7636: S256 is BASE64URL(SHA256(verifier)), plain is the verifier itself.

@@ -65,9 +65,11 @@ pub async fn pre_token_generation(
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    attributes.insert("sub".into(), Value::from(subject.sub.clone()));
-    // Only a confirmed user is issued tokens.
-    attributes.insert("cognito:user_status".into(), Value::from("CONFIRMED"));
+    // Only a confirmed user is issued tokens; a client (client_credentials) has no user.
+    if !subject.sub.is_empty() {
+        attributes.insert("sub".into(), Value::from(subject.sub.clone()));
+        attributes.insert("cognito:user_status".into(), Value::from("CONFIRMED"));
+    }
     let groups: Vec<&str> = subject.groups.iter().map(|g| g.name.as_str()).collect();
     let roles: Vec<&str> = subject
         .groups

@@ -909,3 +909,146 @@ def refuse(event, context):
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn pre_token_generation_names_the_new_password_challenge() {
+    let e = env(LambdaConfigType {
+        pre_token_generation: arn("claimsV1"),
+        ..Default::default()
+    })
+    .await;
+    crate::idp::admin_users::admin_create_user(
+        e.ctx.clone(),
+        AdminCreateUserRequest {
+            user_pool_id: e.pool_id.clone(),
+            username: "ned".into(),
+            temporary_password: Some("TempPassw0rd!".into()),
+            message_action: Some("SUPPRESS".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let challenge = crate::idp::auth::initiate_auth(
+        e.ctx.clone(),
+        InitiateAuthRequest {
+            auth_flow: "USER_PASSWORD_AUTH".into(),
+            auth_parameters: Some(
+                [
+                    ("USERNAME".to_string(), "ned".to_string()),
+                    ("PASSWORD".to_string(), "TempPassw0rd!".to_string()),
+                ]
+                .into(),
+            ),
+            client_id: e.client_id(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        challenge.challenge_name.as_deref(),
+        Some("NEW_PASSWORD_REQUIRED")
+    );
+    let done = crate::idp::auth::respond_to_auth_challenge(
+        e.ctx.clone(),
+        RespondToAuthChallengeRequest {
+            client_id: e.client_id(),
+            challenge_name: "NEW_PASSWORD_REQUIRED".into(),
+            session: challenge.session,
+            challenge_responses: Some(
+                [
+                    ("USERNAME".to_string(), "ned".to_string()),
+                    ("NEW_PASSWORD".to_string(), "NewPassw0rd!".to_string()),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = claims(
+        done.authentication_result
+            .unwrap()
+            .id_token
+            .as_deref()
+            .unwrap(),
+    );
+    assert_eq!(id["tier"], "gold");
+    assert_eq!(
+        e.invocations("PreTokenGeneration")[0].trigger_source,
+        "TokenGeneration_NewPasswordChallenge"
+    );
+}
+
+#[tokio::test]
+async fn pre_token_generation_v3_customises_client_credentials_tokens() {
+    let e = env(LambdaConfigType {
+        pre_token_generation_config: Some(PreTokenGenerationVersionConfigType {
+            lambda_version: "V3_0".into(),
+            lambda_arn: arn("claimsV2").unwrap(),
+        }),
+        ..Default::default()
+    })
+    .await;
+    crate::idp::resource_servers::create_resource_server(
+        e.ctx.clone(),
+        CreateResourceServerRequest {
+            user_pool_id: e.pool_id.clone(),
+            identifier: "orders".into(),
+            name: "orders".into(),
+            scopes: Some(vec![ResourceServerScopeType {
+                scope_name: "read".into(),
+                scope_description: "read".into(),
+            }]),
+        },
+    )
+    .await
+    .unwrap();
+    let m2m = crate::idp::clients::create_user_pool_client(
+        e.ctx.clone(),
+        CreateUserPoolClientRequest {
+            user_pool_id: e.pool_id.clone(),
+            client_name: "m2m".into(),
+            generate_secret: Some(true),
+            allowed_o_auth_flows_user_pool_client: Some(true),
+            allowed_o_auth_flows: Some(vec!["client_credentials".into()]),
+            allowed_o_auth_scopes: Some(vec!["orders/read".into()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .user_pool_client
+    .unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        m2m.client_id.as_deref().unwrap(),
+        m2m.client_secret.as_deref().unwrap()
+    ));
+    let app = crate::router(e.ctx.app.clone());
+    let resp = tower::ServiceExt::oneshot(
+        app,
+        axum::http::Request::post("/oauth2/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", format!("Basic {basic}"))
+            .body(axum::body::Body::from("grant_type=client_credentials"))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let token: Value = serde_json::from_slice(&body).unwrap();
+    let access = claims(token["access_token"].as_str().unwrap());
+    assert_eq!(access["tenant"], json!({"id": 7}));
+    // scopesToAdd named a scope the token already had: not repeated.
+    assert_eq!(access["scope"], "orders/read");
+    let sent = &e.invocations("PreTokenGeneration")[0].event;
+    assert_eq!(sent["version"], "3");
+    assert_eq!(sent["triggerSource"], "TokenGeneration_ClientCredentials");
+    assert_eq!(sent["request"]["scopes"], json!(["orders/read"]));
+}
