@@ -161,11 +161,13 @@ def gen_module(model, botocore_version):
                 f"Member {{ name: {rust_str(m)}, shape: {index[ms['shape']]}, required: {'true' if m in req else 'false'} }}"
                 for m, ms in sh["members"].items()
             )
-            w(f"    Shape::Structure {{ name: {rust_str(name)}, members: &[{mems}] }},")
+            sens = "true" if sh.get("sensitive") else "false"
+            w(f"    Shape::Structure {{ name: {rust_str(name)}, members: &[{mems}], sensitive: {sens} }},")
         elif t == "list":
             w(f"    Shape::List {{ member: {index[sh['member']['shape']]}, min: {opt(mn)}, max: {opt(mx)} }},")
         elif t == "map":
-            w(f"    Shape::Map {{ key: {index[sh['key']['shape']]}, value: {index[sh['value']['shape']]}, min: {opt(mn)}, max: {opt(mx)} }},")
+            sens = "true" if sh.get("sensitive") else "false"
+            w(f"    Shape::Map {{ key: {index[sh['key']['shape']]}, value: {index[sh['value']['shape']]}, min: {opt(mn)}, max: {opt(mx)}, sensitive: {sens} }},")
         elif t == "string":
             pat = f"Some({rust_str(sh['pattern'])})" if "pattern" in sh else "None"
             enum = ", ".join(rust_str(e) for e in sh.get("enum", []))
@@ -227,6 +229,9 @@ PROTOCOL_ERRORS = {
     "SerializationException": 400,
     "UnknownOperationException": 400,
     "NotImplementedException": 501,
+    # Cognito Identity answers constraint violations with it although its model does not list
+    # it (a real answer is quoted in getmoto/moto#1979).
+    "ValidationException": 400,
 }
 
 

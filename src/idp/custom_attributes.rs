@@ -189,16 +189,16 @@ fn override_standard(
     given: &SchemaAttributeType,
 ) -> ApiResult<SchemaAttributeType> {
     let name = base.name.clone().unwrap_or_default();
-    if let Some(t) = &given.attribute_data_type
-        && Some(t) != base.attribute_data_type.as_ref()
-    {
+    // One message for both, as Cognito answers (issue 16 item 6; moto's
+    // test_create_user_pool_standard_attribute_with_changed_data_type_or_developer_only,
+    // whose messages are checked against AWS, and users quoting it for email_verified).
+    let changes_type = given
+        .attribute_data_type
+        .as_ref()
+        .is_some_and(|t| Some(t) != base.attribute_data_type.as_ref());
+    if changes_type || given.developer_only_attribute == Some(true) {
         return Err(invalid(format!(
-            "{name} : Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
-        )));
-    }
-    if given.developer_only_attribute == Some(true) {
-        return Err(invalid(format!(
-            "{name} : DeveloperOnlyAttribute cannot be set for a standard attribute."
+            "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute {name}"
         )));
     }
     if name == "sub" && (given.mutable == Some(true) || given.required == Some(false)) {
@@ -317,6 +317,56 @@ mod tests {
             attribute_data_type: Some("String".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn standard_attributes_keep_their_type_and_cannot_be_developer_only() {
+        let refused = |attr: SchemaAttributeType| {
+            let name = attr.name.clone().unwrap();
+            let err = pool_schema(Some(&[attr])).unwrap_err();
+            assert_eq!(
+                err.kind,
+                crate::protocol::ErrorKind::InvalidParameterException
+            );
+            assert_eq!(
+                err.message,
+                format!(
+                    "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute {name}"
+                )
+            );
+        };
+        refused(custom("email_verified"));
+        refused(SchemaAttributeType {
+            name: Some("updated_at".into()),
+            attribute_data_type: Some("String".into()),
+            ..Default::default()
+        });
+        refused(SchemaAttributeType {
+            name: Some("email".into()),
+            developer_only_attribute: Some(true),
+            ..Default::default()
+        });
+        // Restating the standard type, or DeveloperOnlyAttribute false, is accepted.
+        let schema = pool_schema(Some(&[
+            SchemaAttributeType {
+                name: Some("email".into()),
+                attribute_data_type: Some("String".into()),
+                developer_only_attribute: Some(false),
+                required: Some(true),
+                ..Default::default()
+            },
+            SchemaAttributeType {
+                name: Some("email_verified".into()),
+                attribute_data_type: Some("Boolean".into()),
+                ..Default::default()
+            },
+        ]))
+        .unwrap();
+        let email = schema
+            .iter()
+            .find(|a| a.name.as_deref() == Some("email"))
+            .unwrap();
+        assert_eq!(email.required, Some(true));
     }
 
     #[tokio::test]

@@ -324,7 +324,12 @@ async fn run(
     if let Some(shape) = op.input {
         validate_input(model, shape, &input).map_err(|e| match e {
             Invalid::Serialization(m) => ApiError::new(ErrorKind::SerializationException, m),
-            Invalid::Constraints(m) => ApiError::invalid_parameter(m),
+            // Cognito Identity words constraint violations as user pools do but types them
+            // ValidationException (a real AWS answer is quoted in getmoto/moto#1979).
+            Invalid::Constraints(m) => match service {
+                Service::Idp => ApiError::invalid_parameter(m),
+                Service::Identity => ApiError::new(ErrorKind::ValidationException, m),
+            },
         })?;
     }
 
@@ -349,6 +354,112 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Calls `POST /` the way a client does and returns (status, `__type`, message).
+    async fn call(app: &AppState, target: &str, body: String) -> (u16, String, String) {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-target", HeaderValue::from_str(target).unwrap());
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        let resp = handle(State(app.clone()), headers, axum::body::Body::from(body)).await;
+        let status = resp.status().as_u16();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        let kind = v["__type"].as_str().unwrap_or_default().to_string();
+        let message = v["message"].as_str().unwrap_or_default().to_string();
+        (status, kind, message)
+    }
+
+    async fn app() -> AppState {
+        crate::build_state(crate::config::Config::for_tests())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn sensitive_values_are_not_echoed_over_http() {
+        let app = app().await;
+        // Issue 16 item 8: a 500,000-character PASSWORD came back whole in the message.
+        let huge = "p".repeat(500_000);
+        let body = serde_json::json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "abc",
+            "AuthParameters": {"USERNAME": "bob", "PASSWORD": huge}})
+        .to_string();
+        let (status, kind, message) =
+            call(&app, "AWSCognitoIdentityProviderService.InitiateAuth", body).await;
+        assert_eq!((status, kind.as_str()), (400, "InvalidParameterException"));
+        assert_eq!(
+            message,
+            "1 validation error detected: Value at 'authParameters.PASSWORD' failed to satisfy constraint: Member must have length less than or equal to 131072"
+        );
+        let body =
+            serde_json::json!({"ClientId": "abc", "Username": "bob", "Password": huge}).to_string();
+        let (status, kind, message) =
+            call(&app, "AWSCognitoIdentityProviderService.SignUp", body).await;
+        assert_eq!((status, kind.as_str()), (400, "InvalidParameterException"));
+        assert_eq!(
+            message,
+            "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 256"
+        );
+    }
+
+    #[tokio::test]
+    async fn identity_constraint_violations_are_validation_exceptions() {
+        // Issue 16 item 3; AWS's answer quoted in getmoto/moto#1979: "An error occurred
+        // (ValidationException) when calling the CreateIdentityPool operation: 1 validation
+        // error detected: Value 'test-with-identity-pool' at 'identityPoolName' failed to
+        // satisfy constraint: Member must satisfy regular expression pattern: [\w ]+" (the
+        // model's pattern has since been widened to `[\w\s+=,.@-]+`).
+        let app = app().await;
+        let cases = [
+            (
+                "CreateIdentityPool",
+                r#"{"IdentityPoolName": "bad/name", "AllowUnauthenticatedIdentities": false}"#,
+                r"1 validation error detected: Value 'bad/name' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w\s+=,.@-]+",
+            ),
+            (
+                "DescribeIdentityPool",
+                r#"{"IdentityPoolId": "us-east-1_AbCdEf123"}"#,
+                r"1 validation error detected: Value 'us-east-1_AbCdEf123' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+",
+            ),
+            (
+                "DescribeIdentity",
+                r#"{"IdentityId": "nope"}"#,
+                r"1 validation error detected: Value 'nope' at 'identityId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w-]+:[0-9a-f-]+",
+            ),
+            (
+                "GetId",
+                r#"{"IdentityPoolId": "us-east-1:0000", "AccountId": "12ab"}"#,
+                r"1 validation error detected: Value '12ab' at 'accountId' failed to satisfy constraint: Member must satisfy regular expression pattern: \d+",
+            ),
+            (
+                "DescribeIdentityPool",
+                "{}",
+                "1 validation error detected: Value null at 'identityPoolId' failed to satisfy constraint: Member must not be null",
+            ),
+        ];
+        for (action, body, want) in cases {
+            let target = format!("AWSCognitoIdentityService.{action}");
+            let (status, kind, message) = call(&app, &target, body.to_string()).await;
+            assert_eq!(
+                (status, kind.as_str(), message.as_str()),
+                (400, "ValidationException", want),
+                "{action}"
+            );
+        }
+        // User pools keep InvalidParameterException for the same kind of violation.
+        let (status, kind, message) = call(
+            &app,
+            "AWSCognitoIdentityProviderService.DescribeUserPool",
+            r#"{"UserPoolId": "bad"}"#.to_string(),
+        )
+        .await;
+        assert_eq!((status, kind.as_str()), (400, "InvalidParameterException"));
+        assert!(message.starts_with("1 validation error detected: Value 'bad' at 'userPoolId'"));
+    }
 
     #[test]
     fn region_comes_from_the_sigv4_scope() {

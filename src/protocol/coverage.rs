@@ -176,6 +176,7 @@ mod tests {
             (ErrorKind::UnknownOperationException, 400),
             (ErrorKind::SerializationException, 400),
             (ErrorKind::NotImplementedException, 501),
+            (ErrorKind::ValidationException, 400),
         ] {
             assert_eq!(kind.status(), status, "{}", kind.name());
         }

@@ -32,6 +32,8 @@ pub enum Shape {
     Structure {
         name: &'static str,
         members: &'static [Member],
+        /// The model's `sensitive` trait: no value inside may be echoed in a message.
+        sensitive: bool,
     },
     List {
         member: usize,
@@ -43,12 +45,15 @@ pub enum Shape {
         value: usize,
         min: Option<i64>,
         max: Option<i64>,
+        /// The model's `sensitive` trait: no key or value may be echoed in a message.
+        sensitive: bool,
     },
     String {
         min: Option<i64>,
         max: Option<i64>,
         pattern: Option<&'static str>,
         values: &'static [&'static str],
+        /// The model's `sensitive` trait: the value is never echoed in a message.
         sensitive: bool,
     },
     Integer {

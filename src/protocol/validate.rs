@@ -75,7 +75,7 @@ fn pattern_regex(pattern: &'static str) -> Option<Regex> {
 impl Validator<'_> {
     fn check_structure_root(&mut self, shape: usize, value: &Value) -> Result<(), Invalid> {
         match value {
-            Value::Object(_) => self.check(shape, value, ""),
+            Value::Object(_) => self.check(shape, value, "", false),
             other => Err(Invalid::Serialization(format!(
                 "Expected a JSON object as the request body, found {}",
                 json_type(other)
@@ -128,10 +128,22 @@ impl Validator<'_> {
         }
     }
 
-    fn check(&mut self, shape: usize, value: &Value, path: &str) -> Result<(), Invalid> {
+    /// Checks `value` against `shape`. `hidden` is set inside a member the model marks
+    /// `sensitive` (AuthParameters, ChallengeResponses, UserContextData): nothing under it is
+    /// echoed, only its path, as for a sensitive string.
+    fn check(
+        &mut self,
+        shape: usize,
+        value: &Value,
+        path: &str,
+        hidden: bool,
+    ) -> Result<(), Invalid> {
         let model = self.model;
         match &model.shapes[shape] {
-            Shape::Structure { members, .. } => {
+            Shape::Structure {
+                members, sensitive, ..
+            } => {
+                let hidden = hidden || *sensitive;
                 let Value::Object(obj) = value else {
                     return Err(Self::wrong_type(path, "an object", value));
                 };
@@ -149,7 +161,7 @@ impl Validator<'_> {
                                 ));
                             }
                         }
-                        Some(v) => self.check(m.shape, v, &child)?,
+                        Some(v) => self.check(m.shape, v, &child, hidden)?,
                     }
                 }
             }
@@ -162,7 +174,7 @@ impl Validator<'_> {
                     if item.is_null() {
                         continue;
                     }
-                    self.check(*member, item, &format!("{path}.{}.member", i + 1))?;
+                    self.check(*member, item, &format!("{path}.{}.member", i + 1), hidden)?;
                 }
             }
             Shape::Map {
@@ -170,15 +182,22 @@ impl Validator<'_> {
                 value: vshape,
                 min,
                 max,
+                sensitive,
             } => {
+                let hidden = hidden || *sensitive;
                 let Value::Object(obj) = value else {
                     return Err(Self::wrong_type(path, "an object", value));
                 };
                 self.length(None, path, obj.len() as i64, *min, *max);
                 for (k, v) in obj {
-                    self.check(*key, &Value::String(k.clone()), &format!("{path}.key"))?;
+                    self.check(
+                        *key,
+                        &Value::String(k.clone()),
+                        &format!("{path}.key"),
+                        hidden,
+                    )?;
                     if !v.is_null() {
-                        self.check(*vshape, v, &format!("{path}.{k}"))?;
+                        self.check(*vshape, v, &format!("{path}.{k}"), hidden)?;
                     }
                 }
             }
@@ -192,7 +211,11 @@ impl Validator<'_> {
                 let Value::String(s) = value else {
                     return Err(Self::wrong_type(path, "a string", value));
                 };
-                let shown = if *sensitive { None } else { Some(s.as_str()) };
+                let shown = if hidden || *sensitive {
+                    None
+                } else {
+                    Some(s.as_str())
+                };
                 let len = s.chars().count() as i64;
                 self.length(shown, path, len, *min, *max);
                 if let Some(p) = pattern
@@ -220,12 +243,12 @@ impl Validator<'_> {
                 let Some(n) = value.as_i64() else {
                     return Err(Self::wrong_type(path, "an integer", value));
                 };
-                let shown = n.to_string();
+                let shown = (!hidden).then(|| n.to_string());
                 if let Some(min) = min
                     && n < *min
                 {
                     self.push(
-                        Some(&shown),
+                        shown.as_deref(),
                         path,
                         format!("Member must have value greater than or equal to {min}"),
                     );
@@ -234,7 +257,7 @@ impl Validator<'_> {
                     && n > *max
                 {
                     self.push(
-                        Some(&shown),
+                        shown.as_deref(),
                         path,
                         format!("Member must have value less than or equal to {max}"),
                     );
@@ -310,6 +333,69 @@ mod tests {
         // Username and Password are sensitive: AWS leaves their values out of the message.
         assert!(msg.contains("Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern"), "{msg}");
         assert!(msg.contains("Value at 'password'"), "{msg}");
+    }
+
+    #[test]
+    fn values_under_sensitive_members_are_never_echoed() {
+        // A 500,000-character PASSWORD inside AuthParameters (a sensitive map whose values are
+        // the non-sensitive StringType, max 131072) and a huge sensitive Password: AWS names
+        // the member but leaves the value out ("Value at 'password' failed to satisfy
+        // constraint: ...", as quoted in amazon-cognito-identity-js#388).
+        let huge = "p".repeat(500_000);
+        let err = validate_input(
+            &IDP,
+            input_of("InitiateAuth"),
+            &json!({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "abc",
+                    "AuthParameters": {"USERNAME": "bob", "PASSWORD": huge}}),
+        )
+        .unwrap_err();
+        let Invalid::Constraints(msg) = err else {
+            panic!("expected constraints")
+        };
+        assert_eq!(
+            msg,
+            "1 validation error detected: Value at 'authParameters.PASSWORD' failed to satisfy constraint: Member must have length less than or equal to 131072"
+        );
+
+        let err = validate_input(
+            &IDP,
+            input_of("RespondToAuthChallenge"),
+            &json!({"ChallengeName": "NEW_PASSWORD_REQUIRED", "ClientId": "abc",
+                    "ChallengeResponses": {"NEW_PASSWORD": huge}}),
+        )
+        .unwrap_err();
+        let Invalid::Constraints(msg) = err else {
+            panic!("expected constraints")
+        };
+        assert!(!msg.contains("ppp"), "{}", &msg[..200.min(msg.len())]);
+        assert!(
+            msg.contains("Value at 'challengeResponses.NEW_PASSWORD'"),
+            "{msg}"
+        );
+
+        let err = validate_input(
+            &IDP,
+            input_of("SignUp"),
+            &json!({"ClientId": "abc", "Username": "bob", "Password": huge}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            Invalid::Constraints("1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to 256".into())
+        );
+
+        // A non-sensitive map still shows its values.
+        let err = validate_input(
+            &IDP,
+            input_of("SignUp"),
+            &json!({"ClientId": "abc", "Username": "bob", "Password": "x",
+                    "ClientMetadata": {"k": "v".repeat(131_073)}}),
+        )
+        .unwrap_err();
+        let Invalid::Constraints(msg) = err else {
+            panic!("expected constraints")
+        };
+        assert!(msg.contains("Value 'vvv"), "{}", &msg[..200.min(msg.len())]);
     }
 
     #[test]

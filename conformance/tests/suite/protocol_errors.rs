@@ -238,3 +238,95 @@ async fn the_sdk_reports_not_implemented_with_its_code() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn cognito_identity_constraint_violations_are_validation_exception() {
+    use conformance::identity::error::ProvideErrorMetadata;
+    // AWS's answer, quoted in getmoto/moto#1979: "An error occurred (ValidationException) when
+    // calling the CreateIdentityPool operation: 1 validation error detected: Value
+    // 'test-with-identity-pool' at 'identityPoolName' failed to satisfy constraint: ...".
+    let h = Harness::both();
+    let result = h
+        .identity
+        .create_identity_pool()
+        .identity_pool_name("bad/name")
+        .allow_unauthenticated_identities(false)
+        .send()
+        .await;
+    if let Ok(out) = &result {
+        h.track_identity_pool(out.identity_pool_id.clone());
+    }
+    let err = result
+        .expect_err("an invalid IdentityPoolName")
+        .into_service_error();
+    assert_eq!(err.code(), Some("ValidationException"), "{err:?}");
+    assert!(
+        err.message().unwrap_or_default().starts_with(
+            "1 validation error detected: Value 'bad/name' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern"
+        ),
+        "{err:?}"
+    );
+    let pool_id = format!("{}_AbCdEf123", h.region());
+    let err = h
+        .identity
+        .describe_identity_pool()
+        .identity_pool_id(&pool_id)
+        .send()
+        .await
+        .expect_err("a user pool ID is no identity pool ID")
+        .into_service_error();
+    assert_eq!(err.code(), Some("ValidationException"), "{err:?}");
+    assert!(
+        err.message().unwrap_or_default().starts_with(&format!(
+            "1 validation error detected: Value '{pool_id}' at 'identityPoolId' failed to satisfy constraint"
+        )),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn sensitive_values_are_left_out_of_validation_messages() {
+    use conformance::idp::error::ProvideErrorMetadata;
+    // AWS names a sensitive member without its value ("Value at 'password' failed to satisfy
+    // constraint: ...", quoted in amazon-cognito-identity-js#388).
+    let h = Harness::both();
+    let password = format!("Secret{}", "x".repeat(300));
+    let err = h
+        .idp
+        .sign_up()
+        .client_id("abcdefghijklmnopqrstuvwxyz")
+        .username("bob")
+        .password(&password)
+        .send()
+        .await
+        .expect_err("a 306-character password")
+        .into_service_error();
+    assert_eq!(err.code(), Some("InvalidParameterException"), "{err:?}");
+    let message = err.message().unwrap_or_default();
+    assert!(
+        message.contains("Value at 'password' failed to satisfy constraint"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("Secretxxx"),
+        "the password is echoed: {message}"
+    );
+    // A value inside AuthParameters (a sensitive map) too.
+    let err = h
+        .idp
+        .initiate_auth()
+        .client_id("abcdefghijklmnopqrstuvwxyz")
+        .auth_flow(conformance::idp::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "bob")
+        .auth_parameters("PASSWORD", format!("Secret{}", "x".repeat(131_073)))
+        .send()
+        .await
+        .expect_err("a PASSWORD longer than StringType allows")
+        .into_service_error();
+    let message = err.message().unwrap_or_default();
+    assert!(
+        !message.contains("Secretxxx"),
+        "the password is echoed: {}",
+        &message[..message.len().min(300)]
+    );
+}

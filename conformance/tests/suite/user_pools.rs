@@ -352,3 +352,48 @@ async fn custom_attributes_join_the_schema_with_their_prefix() {
         .into_service_error();
     assert!(err.is_invalid_parameter_exception(), "{err:?}");
 }
+
+#[tokio::test]
+async fn standard_attributes_keep_their_type_and_are_never_developer_only() {
+    use conformance::idp::error::ProvideErrorMetadata;
+    use conformance::idp::types::{AttributeDataType, SchemaAttributeType};
+    // Cognito's answer, as moto's AWS-checked test
+    // (test_create_user_pool_standard_attribute_with_changed_data_type_or_developer_only)
+    // and users quoting it for email_verified report it.
+    let h = Harness::both();
+    for (name, data_type, developer_only) in [
+        ("email_verified", AttributeDataType::String, false),
+        ("email", AttributeDataType::String, true),
+    ] {
+        let result = h
+            .idp
+            .create_user_pool()
+            .pool_name(unique_name("pool"))
+            .schema(
+                SchemaAttributeType::builder()
+                    .name(name)
+                    .attribute_data_type(data_type)
+                    .developer_only_attribute(developer_only)
+                    .build(),
+            )
+            .send()
+            .await;
+        if let Ok(out) = &result
+            && let Some(id) = out.user_pool.as_ref().and_then(|p| p.id.clone())
+        {
+            h.track_user_pool(id);
+        }
+        let err = result.expect_err(name).into_service_error();
+        assert_eq!(err.code(), Some("InvalidParameterException"), "{err:?}");
+        assert_eq!(
+            err.message(),
+            Some(
+                format!(
+                    "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute {name}"
+                )
+                .as_str()
+            ),
+            "{err:?}"
+        );
+    }
+}

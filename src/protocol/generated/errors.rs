@@ -64,6 +64,7 @@ pub enum ErrorKind {
     UserPoolAddOnNotEnabledException,
     UserPoolTaggingException,
     UsernameExistsException,
+    ValidationException,
     WebAuthnChallengeNotFoundException,
     WebAuthnClientMismatchException,
     WebAuthnConfigurationMissingException,
@@ -134,6 +135,7 @@ impl ErrorKind {
         ErrorKind::UserPoolAddOnNotEnabledException,
         ErrorKind::UserPoolTaggingException,
         ErrorKind::UsernameExistsException,
+        ErrorKind::ValidationException,
         ErrorKind::WebAuthnChallengeNotFoundException,
         ErrorKind::WebAuthnClientMismatchException,
         ErrorKind::WebAuthnConfigurationMissingException,
@@ -219,6 +221,7 @@ impl ErrorKind {
             ErrorKind::UserPoolAddOnNotEnabledException => "UserPoolAddOnNotEnabledException",
             ErrorKind::UserPoolTaggingException => "UserPoolTaggingException",
             ErrorKind::UsernameExistsException => "UsernameExistsException",
+            ErrorKind::ValidationException => "ValidationException",
             ErrorKind::WebAuthnChallengeNotFoundException => "WebAuthnChallengeNotFoundException",
             ErrorKind::WebAuthnClientMismatchException => "WebAuthnClientMismatchException",
             ErrorKind::WebAuthnConfigurationMissingException => {

@@ -421,6 +421,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -449,6 +450,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateIdentityPoolInput",
@@ -499,6 +501,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "Credentials",
@@ -524,6 +527,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Timestamp,
     Shape::Structure {
@@ -533,6 +537,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 43,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteIdentitiesResponse",
@@ -541,6 +546,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 107,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteIdentityPoolInput",
@@ -549,6 +555,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 45,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeIdentityInput",
@@ -557,6 +564,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 42,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeIdentityPoolInput",
@@ -565,6 +573,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 45,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -580,6 +589,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -607,6 +617,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetCredentialsForIdentityInput",
@@ -627,6 +638,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetCredentialsForIdentityResponse",
@@ -642,6 +654,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetIdInput",
@@ -662,6 +675,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetIdResponse",
@@ -670,6 +684,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 42,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetIdentityPoolRolesInput",
@@ -678,6 +693,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 45,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetIdentityPoolRolesResponse",
@@ -698,6 +714,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetOpenIdTokenForDeveloperIdentityInput",
@@ -728,6 +745,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetOpenIdTokenForDeveloperIdentityResponse",
@@ -743,6 +761,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetOpenIdTokenInput",
@@ -758,6 +777,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetOpenIdTokenResponse",
@@ -773,6 +793,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetPrincipalTagAttributeMapInput",
@@ -788,6 +809,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetPrincipalTagAttributeMapResponse",
@@ -813,6 +835,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Boolean,
     Shape::List {
@@ -844,6 +867,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -911,6 +935,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -940,6 +965,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 98,
@@ -951,6 +977,7 @@ pub static SHAPES: &[Shape] = &[
         value: 101,
         min: None,
         max: None,
+        sensitive: false,
     },
     Shape::Boolean,
     Shape::List {
@@ -984,6 +1011,7 @@ pub static SHAPES: &[Shape] = &[
         value: 52,
         min: None,
         max: Some(10),
+        sensitive: false,
     },
     Shape::Structure {
         name: "InternalErrorException",
@@ -992,6 +1020,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidIdentityPoolConfigurationException",
@@ -1000,6 +1029,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidParameterException",
@@ -1008,6 +1038,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "LimitExceededException",
@@ -1016,6 +1047,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListIdentitiesInput",
@@ -1041,6 +1073,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListIdentitiesResponse",
@@ -1061,6 +1094,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListIdentityPoolsInput",
@@ -1076,6 +1110,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListIdentityPoolsResponse",
@@ -1091,6 +1126,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListTagsForResourceInput",
@@ -1099,6 +1135,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 0,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListTagsForResourceResponse",
@@ -1107,6 +1144,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 49,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 53,
@@ -1118,6 +1156,7 @@ pub static SHAPES: &[Shape] = &[
         value: 54,
         min: None,
         max: Some(10),
+        sensitive: false,
     },
     Shape::Structure {
         name: "LookupDeveloperIdentityInput",
@@ -1148,6 +1187,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "LookupDeveloperIdentityResponse",
@@ -1168,6 +1208,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "MappingRule",
@@ -1193,6 +1234,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -1230,6 +1272,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "MergeDeveloperIdentitiesResponse",
@@ -1238,6 +1281,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 42,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "NotAuthorizedException",
@@ -1246,6 +1290,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 0,
@@ -1285,6 +1330,7 @@ pub static SHAPES: &[Shape] = &[
         value: 80,
         min: None,
         max: Some(50),
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(1),
@@ -1297,6 +1343,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ResourceNotFoundException",
@@ -1305,6 +1352,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "RoleMapping",
@@ -1325,12 +1373,14 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Map {
         key: 53,
         value: 85,
         min: None,
         max: Some(10),
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -1351,6 +1401,7 @@ pub static SHAPES: &[Shape] = &[
         value: 0,
         min: None,
         max: Some(2),
+        sensitive: false,
     },
     Shape::Structure {
         name: "RulesConfigurationType",
@@ -1359,6 +1410,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 72,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 0,
@@ -1398,6 +1450,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetPrincipalTagAttributeMapInput",
@@ -1423,6 +1476,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetPrincipalTagAttributeMapResponse",
@@ -1448,6 +1502,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -1477,10 +1532,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "TagResourceResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::String {
         min: Some(0),
@@ -1500,6 +1557,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 97,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnlinkDeveloperIdentityInput",
@@ -1525,6 +1583,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnlinkIdentityInput",
@@ -1545,6 +1604,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnprocessedIdentityId",
@@ -1560,6 +1620,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 106,
@@ -1580,10 +1641,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UntagResourceResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Boolean,
 ];

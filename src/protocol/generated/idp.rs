@@ -2482,6 +2482,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(1),
@@ -2494,6 +2495,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 455,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Boolean,
     Shape::Structure {
@@ -2510,6 +2512,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AccountTakeoverActionsType",
@@ -2530,6 +2533,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -2552,12 +2556,14 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Map {
         key: 11,
         value: 10,
         min: Some(0),
         max: Some(4),
+        sensitive: false,
     },
     Shape::Structure {
         name: "AcrLevelConfigType",
@@ -2566,6 +2572,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 14,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -2586,6 +2593,7 @@ pub static SHAPES: &[Shape] = &[
         value: 14,
         min: Some(0),
         max: Some(4),
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -2608,10 +2616,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AddCustomAttributesResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AddUserPoolClientSecretRequest",
@@ -2632,6 +2642,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AddUserPoolClientSecretResponse",
@@ -2640,6 +2651,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 135,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminAddUserToGroupRequest",
@@ -2660,6 +2672,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminConfirmSignUpRequest",
@@ -2680,10 +2693,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminConfirmSignUpResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminCreateUserConfigType",
@@ -2704,6 +2719,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminCreateUserRequest",
@@ -2754,6 +2770,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminCreateUserResponse",
@@ -2762,6 +2779,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 651,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(0),
@@ -2781,10 +2799,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminDeleteSoftwareTokenResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminDeleteUserAttributesRequest",
@@ -2805,10 +2825,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminDeleteUserAttributesResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminDeleteUserRequest",
@@ -2824,6 +2846,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminDisableProviderForUserRequest",
@@ -2839,10 +2862,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminDisableProviderForUserResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminDisableUserRequest",
@@ -2858,10 +2883,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminDisableUserResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminEnableUserRequest",
@@ -2877,10 +2904,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminEnableUserResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminForgetDeviceRequest",
@@ -2901,6 +2930,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminGetDeviceRequest",
@@ -2921,6 +2951,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminGetDeviceResponse",
@@ -2929,6 +2960,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 242,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminGetUserAuthFactorsRequest",
@@ -2944,6 +2976,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminGetUserAuthFactorsResponse",
@@ -2969,6 +3002,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminGetUserRequest",
@@ -2984,6 +3018,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminGetUserResponse",
@@ -3034,6 +3069,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminInitiateAuthRequest",
@@ -3079,6 +3115,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminInitiateAuthResponse",
@@ -3109,6 +3146,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminLinkProviderForUserRequest",
@@ -3129,10 +3167,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminLinkProviderForUserResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminListDevicesRequest",
@@ -3158,6 +3198,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminListDevicesResponse",
@@ -3173,6 +3214,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminListGroupsForUserRequest",
@@ -3198,6 +3240,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminListGroupsForUserResponse",
@@ -3213,6 +3256,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminListUserAuthEventsRequest",
@@ -3238,6 +3282,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminListUserAuthEventsResponse",
@@ -3253,6 +3298,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminListUserSessionsRequest",
@@ -3273,6 +3319,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminListUserSessionsResponse",
@@ -3288,6 +3335,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminRemoveUserFromGroupRequest",
@@ -3308,6 +3356,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminResetUserPasswordRequest",
@@ -3328,10 +3377,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminResetUserPasswordResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminRespondToAuthChallengeRequest",
@@ -3377,6 +3428,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminRespondToAuthChallengeResponse",
@@ -3407,6 +3459,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminRevokeUserSessionRequest",
@@ -3432,10 +3485,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminRevokeUserSessionResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminSetUserMFAPreferenceRequest",
@@ -3471,10 +3526,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminSetUserMFAPreferenceResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminSetUserPasswordRequest",
@@ -3500,10 +3557,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminSetUserPasswordResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminSetUserSettingsRequest",
@@ -3524,10 +3583,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminSetUserSettingsResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminUpdateAuthEventFeedbackRequest",
@@ -3553,10 +3614,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminUpdateAuthEventFeedbackResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminUpdateDeviceStatusRequest",
@@ -3582,10 +3645,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminUpdateDeviceStatusResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminUpdateUserAttributesRequest",
@@ -3611,10 +3676,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminUpdateUserAttributesResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminUserGlobalSignOutRequest",
@@ -3630,10 +3697,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdminUserGlobalSignOutResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AdvancedSecurityAdditionalFlowsType",
@@ -3642,6 +3711,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 78,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -3676,6 +3746,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 107,
@@ -3711,6 +3782,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AnalyticsMetadataType",
@@ -3719,6 +3791,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 559,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(20),
@@ -3797,6 +3870,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AssociateSoftwareTokenRequest",
@@ -3812,6 +3886,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "AssociateSoftwareTokenResponse",
@@ -3827,6 +3902,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -3852,6 +3928,7 @@ pub static SHAPES: &[Shape] = &[
         value: 559,
         min: None,
         max: None,
+        sensitive: false,
     },
     Shape::List {
         member: 99,
@@ -3879,6 +3956,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -3948,6 +4026,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 105,
@@ -3988,6 +4067,7 @@ pub static SHAPES: &[Shape] = &[
         value: 559,
         min: None,
         max: None,
+        sensitive: true,
     },
     Shape::Integer {
         min: Some(3),
@@ -4027,6 +4107,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 119,
@@ -4094,6 +4175,7 @@ pub static SHAPES: &[Shape] = &[
         value: 559,
         min: None,
         max: None,
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -4121,12 +4203,14 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Map {
         key: 559,
         value: 559,
         min: None,
         max: None,
+        sensitive: true,
     },
     Shape::Structure {
         name: "ChangePasswordRequest",
@@ -4147,10 +4231,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ChangePasswordResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ClientAuthenticationResultType",
@@ -4171,6 +4257,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -4184,6 +4271,7 @@ pub static SHAPES: &[Shape] = &[
         value: 559,
         min: None,
         max: None,
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -4211,6 +4299,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 500,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 135,
@@ -4236,6 +4325,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -4265,6 +4355,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 86,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 141,
@@ -4290,6 +4381,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CodeDeliveryFailureException",
@@ -4298,6 +4390,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CodeMismatchException",
@@ -4306,6 +4399,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -4328,10 +4422,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CompleteWebAuthnRegistrationResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -4347,6 +4443,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 149,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -4369,6 +4466,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ConcurrentModificationException",
@@ -4377,6 +4475,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 107,
@@ -4407,6 +4506,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ConfirmDeviceResponse",
@@ -4415,6 +4515,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 114,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ConfirmForgotPasswordRequest",
@@ -4460,10 +4561,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ConfirmForgotPasswordResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ConfirmSignUpRequest",
@@ -4514,6 +4617,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ConfirmSignUpResponse",
@@ -4522,6 +4626,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 519,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -4559,6 +4664,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateGroupRequest",
@@ -4589,6 +4695,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateGroupResponse",
@@ -4597,6 +4704,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 330,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateIdentityProviderRequest",
@@ -4637,6 +4745,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateIdentityProviderResponse",
@@ -4645,6 +4754,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 336,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateManagedLoginBrandingRequest",
@@ -4675,6 +4785,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateManagedLoginBrandingResponse",
@@ -4683,6 +4794,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 415,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateResourceServerRequest",
@@ -4708,6 +4820,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateResourceServerResponse",
@@ -4716,6 +4829,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 480,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateTermsRequest",
@@ -4751,6 +4865,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateTermsResponse",
@@ -4759,6 +4874,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 573,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserImportJobRequest",
@@ -4784,6 +4900,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserImportJobResponse",
@@ -4792,6 +4909,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 624,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserPoolClientRequest",
@@ -4917,6 +5035,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserPoolClientResponse",
@@ -4925,6 +5044,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 634,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserPoolDomainRequest",
@@ -4955,6 +5075,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserPoolDomainResponse",
@@ -4975,6 +5096,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserPoolReplicaRequest",
@@ -4995,6 +5117,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserPoolReplicaResponse",
@@ -5003,6 +5126,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 642,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserPoolRequest",
@@ -5148,6 +5272,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CreateUserPoolResponse",
@@ -5156,6 +5281,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 648,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -5183,6 +5309,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "CustomEmailLambdaVersionConfigType",
@@ -5198,6 +5325,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -5220,6 +5348,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -5258,6 +5387,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -5280,6 +5410,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteIdentityProviderRequest",
@@ -5295,6 +5426,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteManagedLoginBrandingRequest",
@@ -5310,6 +5442,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteResourceServerRequest",
@@ -5325,6 +5458,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteTermsRequest",
@@ -5340,6 +5474,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserAttributesRequest",
@@ -5355,10 +5490,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserAttributesResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserPoolClientRequest",
@@ -5374,6 +5511,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserPoolClientSecretRequest",
@@ -5394,10 +5532,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserPoolClientSecretResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserPoolDomainRequest",
@@ -5413,10 +5553,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserPoolDomainResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserPoolReplicaRequest",
@@ -5432,6 +5574,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserPoolReplicaResponse",
@@ -5440,6 +5583,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 642,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserPoolRequest",
@@ -5448,6 +5592,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 636,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteUserRequest",
@@ -5456,6 +5601,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 576,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteWebAuthnCredentialRequest",
@@ -5471,10 +5617,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeleteWebAuthnCredentialResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -5509,6 +5657,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeIdentityProviderResponse",
@@ -5517,6 +5666,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 336,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeManagedLoginBrandingByClientRequest",
@@ -5537,6 +5687,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeManagedLoginBrandingByClientResponse",
@@ -5545,6 +5696,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 415,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeManagedLoginBrandingRequest",
@@ -5565,6 +5717,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeManagedLoginBrandingResponse",
@@ -5573,6 +5726,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 415,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeResourceServerRequest",
@@ -5588,6 +5742,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeResourceServerResponse",
@@ -5596,6 +5751,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 480,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeRiskConfigurationRequest",
@@ -5611,6 +5767,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeRiskConfigurationResponse",
@@ -5619,6 +5776,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 490,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeTermsByClientRequest",
@@ -5639,6 +5797,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeTermsByClientResponse",
@@ -5647,6 +5806,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 573,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeTermsRequest",
@@ -5662,6 +5822,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeTermsResponse",
@@ -5670,6 +5831,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 573,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeUserImportJobRequest",
@@ -5685,6 +5847,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeUserImportJobResponse",
@@ -5693,6 +5856,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 624,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeUserPoolClientRequest",
@@ -5708,6 +5872,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeUserPoolClientResponse",
@@ -5716,6 +5881,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 634,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeUserPoolDomainRequest",
@@ -5724,6 +5890,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 246,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeUserPoolDomainResponse",
@@ -5732,6 +5899,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 244,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeUserPoolRequest",
@@ -5740,6 +5908,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 636,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DescribeUserPoolResponse",
@@ -5748,6 +5917,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 648,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -5770,6 +5940,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeviceKeyExistsException",
@@ -5778,6 +5949,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -5819,6 +5991,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "DeviceType",
@@ -5849,6 +6022,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Document,
     Shape::Structure {
@@ -5905,6 +6079,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -5934,6 +6109,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -5971,6 +6147,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(6),
@@ -5993,6 +6170,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(6),
@@ -6017,6 +6195,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -6085,6 +6264,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(20),
@@ -6141,6 +6321,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "EventContextDataType",
@@ -6171,6 +6352,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "EventFeedbackType",
@@ -6191,6 +6373,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -6237,6 +6420,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -6265,6 +6449,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 278,
@@ -6304,6 +6489,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -6319,6 +6505,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -6334,6 +6521,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 86,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ForbiddenException",
@@ -6342,6 +6530,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Boolean,
     Shape::Structure {
@@ -6358,6 +6547,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ForgotPasswordRequest",
@@ -6393,6 +6583,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ForgotPasswordResponse",
@@ -6401,6 +6592,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 141,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Boolean,
     Shape::Structure {
@@ -6410,6 +6602,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 636,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetCSVHeaderResponse",
@@ -6425,6 +6618,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetClientTokenRequest",
@@ -6450,6 +6644,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetClientTokenResponse",
@@ -6458,6 +6653,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 127,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetDerivedTokenRequest",
@@ -6523,6 +6719,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetDerivedTokenResponse",
@@ -6553,6 +6750,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(0),
@@ -6575,6 +6773,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetDeviceResponse",
@@ -6583,6 +6782,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 242,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetGroupRequest",
@@ -6598,6 +6798,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetGroupResponse",
@@ -6606,6 +6807,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 330,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetIdentityProviderByIdentifierRequest",
@@ -6621,6 +6823,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetIdentityProviderByIdentifierResponse",
@@ -6629,6 +6832,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 336,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetLogDeliveryConfigurationRequest",
@@ -6637,6 +6841,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 636,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetLogDeliveryConfigurationResponse",
@@ -6645,6 +6850,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 406,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetProvisionedLimitRequest",
@@ -6653,6 +6859,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 365,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetProvisionedLimitResponse",
@@ -6661,6 +6868,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 367,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetSigningCertificateRequest",
@@ -6669,6 +6877,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 636,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetSigningCertificateResponse",
@@ -6677,6 +6886,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 559,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetTokensFromRefreshTokenRequest",
@@ -6707,6 +6917,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetTokensFromRefreshTokenResponse",
@@ -6715,6 +6926,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 111,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUICustomizationRequest",
@@ -6730,6 +6942,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUICustomizationResponse",
@@ -6738,6 +6951,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 581,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserAttributeVerificationCodeRequest",
@@ -6758,6 +6972,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserAttributeVerificationCodeResponse",
@@ -6766,6 +6981,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 141,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserAuthFactorsRequest",
@@ -6774,6 +6990,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 576,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserAuthFactorsResponse",
@@ -6799,6 +7016,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserPoolClientSessionConfigurationRequest",
@@ -6814,6 +7032,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserPoolClientSessionConfigurationResponse",
@@ -6834,6 +7053,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserPoolMfaConfigRequest",
@@ -6842,6 +7062,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 636,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserPoolMfaConfigResponse",
@@ -6872,6 +7093,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserPoolSessionConfigurationRequest",
@@ -6880,6 +7102,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 636,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserPoolSessionConfigurationResponse",
@@ -6900,6 +7123,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserRequest",
@@ -6908,6 +7132,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 576,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GetUserResponse",
@@ -6938,6 +7163,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GlobalSignOutRequest",
@@ -6946,10 +7172,12 @@ pub static SHAPES: &[Shape] = &[
             shape: 576,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GlobalSignOutResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "GroupExistsException",
@@ -6958,6 +7186,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 330,
@@ -7010,6 +7239,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -7039,6 +7269,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 333,
@@ -7098,6 +7329,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -7150,6 +7382,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -7197,6 +7430,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InitiateAuthResponse",
@@ -7227,6 +7461,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Integer {
         min: None,
@@ -7239,6 +7474,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InternalServerException",
@@ -7247,6 +7483,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidEmailRoleAccessPolicyException",
@@ -7255,6 +7492,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidLambdaResponseException",
@@ -7263,6 +7501,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidOAuthFlowException",
@@ -7271,6 +7510,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidParameterException",
@@ -7286,6 +7526,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -7301,6 +7542,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidSmsRoleAccessPolicyException",
@@ -7309,6 +7551,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidSmsRoleTrustRelationshipException",
@@ -7317,6 +7560,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "InvalidUserPoolConfigurationException",
@@ -7325,6 +7569,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -7340,6 +7585,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 360,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -7362,6 +7608,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "LambdaConfigType",
@@ -7442,6 +7689,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -7473,6 +7721,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "LimitExceededException",
@@ -7481,6 +7730,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "LimitType",
@@ -7501,6 +7751,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -7514,6 +7765,7 @@ pub static SHAPES: &[Shape] = &[
         value: 368,
         min: Some(1),
         max: Some(13),
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListDevicesRequest",
@@ -7534,6 +7786,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListDevicesResponse",
@@ -7549,6 +7802,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListGroupsRequest",
@@ -7569,6 +7823,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListGroupsResponse",
@@ -7584,6 +7839,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListIdentityProvidersRequest",
@@ -7604,6 +7860,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListIdentityProvidersResponse",
@@ -7619,6 +7876,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 559,
@@ -7652,6 +7910,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListResourceServersResponse",
@@ -7667,6 +7926,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListTagsForResourceRequest",
@@ -7675,6 +7935,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 86,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListTagsForResourceResponse",
@@ -7683,6 +7944,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 645,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListTermsRequest",
@@ -7703,6 +7965,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(1),
@@ -7722,6 +7985,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserImportJobsRequest",
@@ -7742,6 +8006,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserImportJobsResponse",
@@ -7757,6 +8022,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserPoolClientSecretsRequest",
@@ -7777,6 +8043,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserPoolClientSecretsResponse",
@@ -7792,6 +8059,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserPoolClientsRequest",
@@ -7817,6 +8085,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserPoolClientsResponse",
@@ -7832,6 +8101,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserPoolReplicasRequest",
@@ -7847,6 +8117,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserPoolReplicasResponse",
@@ -7862,6 +8133,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserPoolsRequest",
@@ -7877,6 +8149,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserPoolsResponse",
@@ -7892,6 +8165,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserSessionsRequest",
@@ -7907,6 +8181,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUserSessionsResponse",
@@ -7922,6 +8197,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUsersInGroupRequest",
@@ -7947,6 +8223,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUsersInGroupResponse",
@@ -7962,6 +8239,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUsersRequest",
@@ -7992,6 +8270,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListUsersResponse",
@@ -8007,6 +8286,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListWebAuthnCredentialsRequest",
@@ -8027,6 +8307,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ListWebAuthnCredentialsResponse",
@@ -8042,6 +8323,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 405,
@@ -8077,6 +8359,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "LogDeliveryConfigurationType",
@@ -8092,6 +8375,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -8116,6 +8400,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 412,
@@ -8136,6 +8421,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ManagedLoginBrandingExistsException",
@@ -8144,6 +8430,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -8193,6 +8480,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(1),
@@ -8224,6 +8512,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -8246,6 +8535,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "NotAuthorizedException",
@@ -8254,6 +8544,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "NotifyConfigurationType",
@@ -8289,6 +8580,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "NotifyEmailType",
@@ -8309,6 +8601,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "NumberAttributeConstraintsType",
@@ -8324,6 +8617,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -8351,6 +8645,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(0),
@@ -8389,6 +8684,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(0),
@@ -8437,6 +8733,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "PasswordResetRequiredException",
@@ -8445,6 +8742,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -8485,6 +8783,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(0),
@@ -8497,6 +8796,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -8533,12 +8833,14 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Map {
         key: 559,
         value: 559,
         min: None,
         max: None,
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -8573,6 +8875,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 447,
@@ -8613,6 +8916,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -8628,6 +8932,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "RefreshTokenRotationType",
@@ -8643,6 +8948,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(0),
@@ -8722,6 +9028,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ResendConfirmationCodeResponse",
@@ -8730,6 +9037,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 141,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -8750,6 +9058,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -8805,6 +9114,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "ResourceServerType",
@@ -8835,6 +9145,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 480,
@@ -8880,6 +9191,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "RespondToAuthChallengeResponse",
@@ -8910,6 +9222,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(0),
@@ -8946,10 +9259,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "RevokeTokenResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "RevokeUserSessionRequest",
@@ -8970,10 +9285,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "RevokeUserSessionResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "RiskConfigurationType",
@@ -9009,6 +9326,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -9031,6 +9349,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -9046,6 +9365,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 279,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(3),
@@ -9070,6 +9390,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 495,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -9092,6 +9413,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(0),
@@ -9136,6 +9458,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 501,
@@ -9149,6 +9472,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 505,
@@ -9202,6 +9526,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SessionDescriptionType",
@@ -9257,6 +9582,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(0),
@@ -9307,6 +9633,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(20),
@@ -9341,6 +9668,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetLogDeliveryConfigurationResponse",
@@ -9349,6 +9677,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 406,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetRiskConfigurationRequest",
@@ -9379,6 +9708,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetRiskConfigurationResponse",
@@ -9387,6 +9717,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 490,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUICustomizationRequest",
@@ -9412,6 +9743,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUICustomizationResponse",
@@ -9420,6 +9752,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 581,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserMFAPreferenceRequest",
@@ -9450,10 +9783,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserMFAPreferenceResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserPoolClientSessionConfigurationRequest",
@@ -9474,6 +9809,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserPoolClientSessionConfigurationResponse",
@@ -9494,6 +9830,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserPoolMfaConfigRequest",
@@ -9529,6 +9866,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserPoolMfaConfigResponse",
@@ -9559,6 +9897,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserPoolSessionConfigurationRequest",
@@ -9579,6 +9918,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserPoolSessionConfigurationResponse",
@@ -9599,6 +9939,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserSettingsRequest",
@@ -9614,10 +9955,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SetUserSettingsResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SignInPolicyType",
@@ -9626,6 +9969,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 83,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SignUpRequest",
@@ -9676,6 +10020,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SignUpResponse",
@@ -9701,6 +10046,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 559,
@@ -9731,6 +10077,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(6),
@@ -9753,6 +10100,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(6),
@@ -9768,6 +10116,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(6),
@@ -9783,6 +10132,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 114,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "SoftwareTokenMfaSettingsType",
@@ -9798,6 +10148,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "StartUserImportJobRequest",
@@ -9813,6 +10164,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "StartUserImportJobResponse",
@@ -9821,6 +10173,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 624,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "StartWebAuthnRegistrationRequest",
@@ -9829,6 +10182,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 576,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "StartWebAuthnRegistrationResponse",
@@ -9837,6 +10191,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 243,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -9859,6 +10214,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "StopUserImportJobResponse",
@@ -9867,6 +10223,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 624,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "StringAttributeConstraintsType",
@@ -9882,12 +10239,14 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Map {
         key: 559,
         value: 559,
         min: None,
         max: None,
+        sensitive: false,
     },
     Shape::String {
         min: Some(0),
@@ -9922,10 +10281,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "TagResourceResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::String {
         min: Some(0),
@@ -9972,6 +10333,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -9987,6 +10349,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -10060,6 +10423,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "TierChangeNotAllowedException",
@@ -10068,6 +10432,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -10109,6 +10474,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "TooManyFailedAttemptsException",
@@ -10117,6 +10483,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "TooManyRequestsException",
@@ -10125,6 +10492,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UICustomizationType",
@@ -10165,6 +10533,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnauthorizedException",
@@ -10173,6 +10542,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnexpectedLambdaException",
@@ -10181,6 +10551,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnsupportedIdentityProviderException",
@@ -10189,6 +10560,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnsupportedOperationException",
@@ -10197,6 +10569,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnsupportedTokenTypeException",
@@ -10205,6 +10578,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UnsupportedUserStateException",
@@ -10213,6 +10587,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UntagResourceRequest",
@@ -10228,10 +10603,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UntagResourceResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateAuthEventFeedbackRequest",
@@ -10262,10 +10639,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateAuthEventFeedbackResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateDeviceStatusRequest",
@@ -10286,10 +10665,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateDeviceStatusResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateGroupRequest",
@@ -10320,6 +10701,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateGroupResponse",
@@ -10328,6 +10710,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 330,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateIdentityProviderRequest",
@@ -10363,6 +10746,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateIdentityProviderResponse",
@@ -10371,6 +10755,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 336,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateManagedLoginBrandingRequest",
@@ -10401,6 +10786,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateManagedLoginBrandingResponse",
@@ -10409,6 +10795,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 415,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateProvisionedLimitRequest",
@@ -10424,6 +10811,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateProvisionedLimitResponse",
@@ -10432,6 +10820,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 367,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -10464,6 +10853,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateResourceServerResponse",
@@ -10472,6 +10862,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 480,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateTermsRequest",
@@ -10507,6 +10898,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateTermsResponse",
@@ -10515,6 +10907,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 573,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserAttributesRequest",
@@ -10535,6 +10928,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserAttributesResponse",
@@ -10543,6 +10937,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 140,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserPoolClientRequest",
@@ -10663,6 +11058,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserPoolClientResponse",
@@ -10671,6 +11067,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 634,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserPoolDomainRequest",
@@ -10701,6 +11098,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserPoolDomainResponse",
@@ -10721,6 +11119,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserPoolReplicaRequest",
@@ -10741,6 +11140,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserPoolReplicaResponse",
@@ -10749,6 +11149,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 642,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserPoolRequest",
@@ -10879,10 +11280,12 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UpdateUserPoolResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserAttributeUpdateSettingsType",
@@ -10891,6 +11294,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 102,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserContextDataType",
@@ -10906,6 +11310,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: true,
     },
     Shape::String {
         min: None,
@@ -10921,6 +11326,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -11026,6 +11432,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 624,
@@ -11039,6 +11446,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 559,
@@ -11052,6 +11460,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserNotFoundException",
@@ -11060,6 +11469,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserPoolAddOnNotEnabledException",
@@ -11068,6 +11478,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserPoolAddOnsType",
@@ -11083,6 +11494,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserPoolClientDescription",
@@ -11103,6 +11515,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 632,
@@ -11248,6 +11661,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserPoolDescriptionType",
@@ -11288,6 +11702,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -11329,6 +11744,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 642,
@@ -11359,6 +11775,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserPoolTaggingException",
@@ -11367,6 +11784,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::List {
         member: 561,
@@ -11378,6 +11796,7 @@ pub static SHAPES: &[Shape] = &[
         value: 564,
         min: None,
         max: None,
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -11393,6 +11812,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 416,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UserPoolType",
@@ -11588,6 +12008,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -11651,6 +12072,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -11678,6 +12100,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 683,
             required: true,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "UsernameExistsException",
@@ -11686,6 +12109,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::String {
         min: Some(1),
@@ -11733,6 +12157,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -11770,6 +12195,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "VerifySoftwareTokenResponse",
@@ -11785,6 +12211,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -11812,10 +12239,12 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "VerifyUserAttributeResponse",
         members: &[],
+        sensitive: false,
     },
     Shape::String {
         min: None,
@@ -11843,6 +12272,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "WebAuthnClientMismatchException",
@@ -11851,6 +12281,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "WebAuthnConfigurationMissingException",
@@ -11859,6 +12290,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "WebAuthnConfigurationType",
@@ -11879,6 +12311,7 @@ pub static SHAPES: &[Shape] = &[
                 required: false,
             },
         ],
+        sensitive: false,
     },
     Shape::Structure {
         name: "WebAuthnCredentialDescription",
@@ -11914,6 +12347,7 @@ pub static SHAPES: &[Shape] = &[
                 required: true,
             },
         ],
+        sensitive: false,
     },
     Shape::List {
         member: 674,
@@ -11927,6 +12361,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Integer {
         min: Some(0),
@@ -11946,6 +12381,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 114,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "WebAuthnNotEnabledException",
@@ -11954,6 +12390,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "WebAuthnOriginNotAllowedException",
@@ -11962,6 +12399,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Structure {
         name: "WebAuthnRelyingPartyMismatchException",
@@ -11970,6 +12408,7 @@ pub static SHAPES: &[Shape] = &[
             shape: 419,
             required: false,
         }],
+        sensitive: false,
     },
     Shape::Boolean,
     Shape::Integer {
