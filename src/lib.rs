@@ -197,9 +197,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         Store::open_with(Some(&config.db), config.sync).await
     }
     .map_err(StartError::Database)?;
-    crate::triggers::Triggers::from_config(&config).map_err(StartError::Config)?;
+    let triggers = crate::triggers::Triggers::from_config(&config).map_err(StartError::Config)?;
     let seed_file = config.seed.clone();
-    let state = AppState::new(config, store);
+    let state = AppState::with_triggers(config, store, triggers);
     if let Some(path) = seed_file {
         seed::apply_file(&state, &path)
             .await

@@ -25,9 +25,19 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// A state whose trigger routes come from `config` (tests; routes it cannot read are left
+    /// out — `build_state` refuses such a config before it gets here).
     pub fn new(config: Config, store: Store) -> Self {
-        // build_state has checked the trigger routes; a config it refused never gets here.
         let triggers = crate::triggers::Triggers::from_config(&config).unwrap_or_default();
+        Self::with_triggers(config, store, triggers)
+    }
+
+    /// A state with trigger routes already built from the config (`build_state`).
+    pub fn with_triggers(
+        config: Config,
+        store: Store,
+        triggers: crate::triggers::Triggers,
+    ) -> Self {
         AppState(Arc::new(Inner {
             config,
             store,

@@ -7,15 +7,15 @@
 //! a correct password are in `idp::mfa`.
 
 use super::challenge::{
-    self, Call, ChallengeState, Outcome, Step, check_enabled, incorrect, invalid_session, param,
-    random_b64,
+    self, Call, ChallengeState, Outcome, Step, check_enabled, check_not_reset, incorrect,
+    invalid_session, param, random_b64, reset_required,
 };
 use super::shapes::*;
 use super::users::{PolicyWording, check_password_policy, check_secret_hash, resolve_user};
 use crate::crypto::srp;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
-use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::protocol::{ApiError, ApiResult};
 use crate::tokens::{self, Grant, RefreshMode, refresh};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -184,21 +184,6 @@ pub(crate) async fn clear_failures(ctx: &Ctx, user: &User, attempt: i64) -> ApiR
     Ok(())
 }
 
-fn reset_required() -> ApiError {
-    ApiError::new(
-        ErrorKind::PasswordResetRequiredException,
-        "Password reset required for the user",
-    )
-}
-
-fn check_not_reset(user: &User) -> ApiResult<()> {
-    if user.status == UserStatus::ResetRequired {
-        Err(reset_required())
-    } else {
-        Ok(())
-    }
-}
-
 /// A username and password (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH,
 /// and the hosted login page): the user's state, lockout and password checked in Cognito's
 /// order, then where a correct password leads.
@@ -240,10 +225,7 @@ pub async fn password_step(
 /// pages call it too when a sign-in continues after the user confirmed their account.
 pub async fn after_password(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
     match user.status {
-        UserStatus::Unconfirmed => Err(ApiError::new(
-            ErrorKind::UserNotConfirmedException,
-            "User is not confirmed.",
-        )),
+        UserStatus::Unconfirmed => Err(challenge::not_confirmed()),
         UserStatus::ResetRequired => Err(reset_required()),
         UserStatus::ForceChangePassword => new_password_challenge(ctx, call, &user)
             .await

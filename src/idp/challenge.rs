@@ -10,9 +10,9 @@
 
 use super::shapes::*;
 use super::users::{check_secret_hash, resolve_user};
-use crate::model::user::User;
+use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
-use crate::protocol::{ApiError, ApiResult};
+use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::sessions::StoredChallenge;
 use crate::tokens::refresh::sha256_hex;
 use crate::triggers::{self, Invocation, Trigger};
@@ -318,6 +318,28 @@ pub fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> ApiResult<
         .get(name)
         .map(String::as_str)
         .ok_or_else(|| ApiError::invalid_parameter(format!("Missing required parameter {name}")))
+}
+
+pub fn reset_required() -> ApiError {
+    ApiError::new(
+        ErrorKind::PasswordResetRequiredException,
+        "Password reset required for the user",
+    )
+}
+
+pub fn not_confirmed() -> ApiError {
+    ApiError::new(
+        ErrorKind::UserNotConfirmedException,
+        "User is not confirmed.",
+    )
+}
+
+pub fn check_not_reset(user: &User) -> ApiResult<()> {
+    if user.status == UserStatus::ResetRequired {
+        Err(reset_required())
+    } else {
+        Ok(())
+    }
 }
 
 pub fn check_enabled(user: &User) -> ApiResult<()> {

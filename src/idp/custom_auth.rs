@@ -47,21 +47,10 @@ pub async fn start(ctx: &Ctx, call: &Call, params: &BTreeMap<String, String>) ->
         return Err(call.unknown_user());
     };
     check_enabled(&user)?;
-    match user.status {
-        UserStatus::Unconfirmed => {
-            return Err(ApiError::new(
-                ErrorKind::UserNotConfirmedException,
-                "User is not confirmed.",
-            ));
-        }
-        UserStatus::ResetRequired => {
-            return Err(ApiError::new(
-                ErrorKind::PasswordResetRequiredException,
-                "Password reset required for the user",
-            ));
-        }
-        _ => {}
+    if user.status == UserStatus::Unconfirmed {
+        return Err(challenge::not_confirmed());
     }
+    challenge::check_not_reset(&user)?;
     challenge::pre_authentication(ctx, call, &user).await?;
     next(ctx, call, user, Vec::new()).await
 }

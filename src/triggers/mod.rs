@@ -268,12 +268,7 @@ impl Triggers {
 
 /// A user's attributes as an event's `userAttributes` map.
 pub fn user_attributes(attributes: &[(String, String)]) -> Value {
-    Value::Object(
-        attributes
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from(v.clone())))
-            .collect(),
-    )
+    string_map(attributes.iter().map(|(k, v)| (k, v)))
 }
 
 /// ClientMetadata / ValidationData as an event map (`{}` when absent, as Cognito sends).
