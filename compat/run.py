@@ -270,7 +270,9 @@ def without_date(text):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "cognito-emu"))
+    # The build's target directory, as cargo chose it (CARGO_TARGET_DIR like the other stages).
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    ap.add_argument("--binary", default=os.path.join(target, "release", "cognito-emu"))
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "compat"))
     ap.add_argument("--rust-log", help="read this cargo test log instead of running the suite")
     ap.add_argument("--report", default=os.path.join(ROOT, "COMPATIBILITY.md"))
