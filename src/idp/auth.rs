@@ -237,7 +237,7 @@ pub async fn after_password(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Ste
 /// The password step is done: an MFA challenge when the user needs one, else signed in.
 async fn second_factor(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
     Ok(
-        match super::mfa::challenge_after_password(ctx, call, &user).await? {
+        match super::mfa::sign_in::challenge_after_password(ctx, call, &user).await? {
             Some(challenge) => Step::Challenge(challenge),
             None => return challenge::signed_in(ctx, call, user).await,
         },
@@ -456,7 +456,7 @@ pub async fn respond_step(
         "PASSWORD_VERIFIER" => password_verifier(ctx, call, username, responses).await,
         "NEW_PASSWORD_REQUIRED" => new_password(ctx, call, username, responses, session).await,
         "SMS_MFA" | "EMAIL_OTP" | "SOFTWARE_TOKEN_MFA" | "SELECT_MFA_TYPE" | "MFA_SETUP" => {
-            super::mfa::respond(ctx, call, challenge, username, responses, session).await
+            super::mfa::sign_in::respond(ctx, call, challenge, username, responses, session).await
         }
         "CUSTOM_CHALLENGE" => {
             super::custom_auth::respond(ctx, call, username, responses, session).await
