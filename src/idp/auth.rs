@@ -78,10 +78,11 @@ pub async fn initiate_auth(
     ctx: Ctx,
     input: InitiateAuthRequest,
 ) -> ApiResult<InitiateAuthResponse> {
+    let params = input.auth_parameters.unwrap_or_default();
     let call = Call::load(&ctx, None, &input.client_id)
         .await?
-        .with_metadata(input.client_metadata);
-    let params = input.auth_parameters.unwrap_or_default();
+        .with_metadata(input.client_metadata)
+        .with_device(&params);
     Ok(initiate(&ctx, &call, &input.auth_flow, &params)
         .await?
         .into())
@@ -91,10 +92,11 @@ pub async fn admin_initiate_auth(
     ctx: Ctx,
     input: AdminInitiateAuthRequest,
 ) -> ApiResult<AdminInitiateAuthResponse> {
+    let params = input.auth_parameters.unwrap_or_default();
     let call = Call::load(&ctx, Some(&input.user_pool_id), &input.client_id)
         .await?
-        .with_metadata(input.client_metadata);
-    let params = input.auth_parameters.unwrap_or_default();
+        .with_metadata(input.client_metadata)
+        .with_device(&params);
     Ok(initiate(&ctx, &call, &input.auth_flow, &params)
         .await?
         .into())
@@ -234,8 +236,12 @@ pub async fn after_password(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Ste
     }
 }
 
-/// The password step is done: an MFA challenge when the user needs one, else signed in.
+/// The password step is done: a remembered device in place of MFA when the pool allows it,
+/// an MFA challenge when the user needs one, else signed in.
 async fn second_factor(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
+    if let Some(device) = super::devices::instead_of_mfa(ctx, call, &user).await? {
+        return Ok(Step::Challenge(device));
+    }
     Ok(
         match super::mfa::sign_in::challenge_after_password(ctx, call, &user).await? {
             Some(challenge) => Step::Challenge(challenge),
@@ -252,9 +258,20 @@ async fn sign_in_complete(
     source: &'static str,
 ) -> ApiResult<Outcome> {
     let subject = tokens::subject_of(ctx, user).await?;
+    // A sign-in that proved a device (it reaches here only through DEVICE_PASSWORD_VERIFIER)
+    // keeps it; one without a device gets a new one where the pool tracks devices.
+    let new_device = match (&call.device_key, &call.pool.device_configuration) {
+        (None, Some(_)) => Some(super::devices::new_device(ctx, call, user).await?),
+        _ => None,
+    };
+    let device_key = call
+        .device_key
+        .clone()
+        .or_else(|| new_device.as_ref().and_then(|d| d.device_key.clone()));
     let grant = Grant {
         client_metadata: call.client_metadata.clone(),
         source,
+        device_key,
         ..Grant::api()
     };
     let result = tokens::issue(
@@ -267,7 +284,10 @@ async fn sign_in_complete(
     )
     .await?;
     Ok(Outcome {
-        authentication_result: Some(result),
+        authentication_result: Some(AuthenticationResultType {
+            new_device_metadata: new_device,
+            ..result
+        }),
         ..Default::default()
     })
 }
@@ -318,14 +338,58 @@ async fn new_password_challenge(ctx: &Ctx, call: &Call, user: &User) -> ApiResul
     ))
 }
 
-fn parse_hex(s: &str) -> Option<BigUint> {
+/// The server's half of an SRP handshake (the user's PASSWORD_VERIFIER, or a device's
+/// DEVICE_PASSWORD_VERIFIER): the values kept between the two calls, and the identity the
+/// client hashed (pool name and user id, or device group key and device key).
+pub(super) struct SrpClaim<'a> {
+    pub a: &'a str,
+    pub b: &'a str,
+    pub b_pub: &'a str,
+    pub pool_name: &'a str,
+    pub user_id: &'a str,
+}
+
+impl SrpClaim<'_> {
+    /// Checks the PASSWORD_CLAIM_SIGNATURE of `responses` against verifier `v`: the
+    /// signature, the SECRET_BLOCK and a TIMESTAMP within the allowed skew.
+    pub(super) async fn check(
+        &self,
+        ctx: &Ctx,
+        v: BigUint,
+        responses: &BTreeMap<String, String>,
+    ) -> ApiResult<bool> {
+        let secret_block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?.to_string();
+        let timestamp = param(responses, "TIMESTAMP")?.to_string();
+        let within_skew = srp::parse_timestamp(&timestamp)
+            .is_some_and(|t| (t - ctx.clock.now_secs()).abs() <= TIMESTAMP_SKEW_SECS);
+        let (Some(block), Some(a), Some(b_pub), Some(b), true) = (
+            B64.decode(secret_block).ok(),
+            parse_hex(self.a),
+            parse_hex(self.b_pub),
+            parse_hex(self.b),
+            within_skew,
+        ) else {
+            return Ok(false);
+        };
+        let (pool_name, user_id) = (self.pool_name.to_string(), self.user_id.to_string());
+        crate::cpu::run(move || {
+            srp::server_key(&a, &b_pub, &b, &v).is_some_and(|key| {
+                srp::verify_signature(&key, &pool_name, &user_id, &block, &timestamp, &signature)
+            })
+        })
+        .await
+    }
+}
+
+pub(super) fn parse_hex(s: &str) -> Option<BigUint> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     BigUint::parse_bytes(s.as_bytes(), 16)
 }
 
-fn random_biguint(bytes: usize) -> BigUint {
+pub(super) fn random_biguint(bytes: usize) -> BigUint {
     let mut b = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut b);
     BigUint::from_bytes_be(&b)
@@ -407,10 +471,11 @@ pub async fn respond_to_auth_challenge(
     ctx: Ctx,
     input: RespondToAuthChallengeRequest,
 ) -> ApiResult<RespondToAuthChallengeResponse> {
+    let responses = input.challenge_responses.unwrap_or_default();
     let call = Call::load(&ctx, None, &input.client_id)
         .await?
-        .with_metadata(input.client_metadata);
-    let responses = input.challenge_responses.unwrap_or_default();
+        .with_metadata(input.client_metadata)
+        .with_device(&responses);
     let step = respond_step(
         &ctx,
         &call,
@@ -426,10 +491,11 @@ pub async fn admin_respond_to_auth_challenge(
     ctx: Ctx,
     input: AdminRespondToAuthChallengeRequest,
 ) -> ApiResult<AdminRespondToAuthChallengeResponse> {
+    let responses = input.challenge_responses.unwrap_or_default();
     let call = Call::load(&ctx, Some(&input.user_pool_id), &input.client_id)
         .await?
-        .with_metadata(input.client_metadata);
-    let responses = input.challenge_responses.unwrap_or_default();
+        .with_metadata(input.client_metadata)
+        .with_device(&responses);
     let step = respond_step(
         &ctx,
         &call,
@@ -461,6 +527,12 @@ pub async fn respond_step(
         "CUSTOM_CHALLENGE" => {
             super::custom_auth::respond(ctx, call, username, responses, session).await
         }
+        "DEVICE_SRP_AUTH" => {
+            super::devices::respond_srp(ctx, call, username, responses, session).await
+        }
+        "DEVICE_PASSWORD_VERIFIER" => {
+            super::devices::respond_verifier(ctx, call, username, responses).await
+        }
         _ => Err(ApiError::invalid_parameter(format!(
             "{challenge} is not supported by cognito-emu yet."
         ))),
@@ -474,9 +546,9 @@ async fn password_verifier(
     responses: &BTreeMap<String, String>,
 ) -> ApiResult<Step> {
     let secret_block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
-    let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
-    let timestamp = param(responses, "TIMESTAMP")?;
-    let pending = challenge::take_verifier(ctx, call, secret_block).await?;
+    param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+    param(responses, "TIMESTAMP")?;
+    let pending = challenge::take_verifier(ctx, call, secret_block, "PASSWORD_VERIFIER").await?;
     if pending.username.is_empty() {
         return Err(incorrect());
     }
@@ -485,34 +557,21 @@ async fn password_verifier(
     };
     check_enabled(&user)?;
     let failures = check_lockout(ctx, &user).await?;
-    let within_skew = srp::parse_timestamp(timestamp)
-        .is_some_and(|t| (t - ctx.clock.now_secs()).abs() <= TIMESTAMP_SKEW_SECS);
-    let block = B64.decode(secret_block).ok();
     let ChallengeState::PasswordVerifier { a, b, b_pub, .. } = &pending.state else {
         return Err(incorrect());
     };
-    let verified = match (
-        &user.password,
-        block,
-        parse_hex(a),
-        parse_hex(b_pub),
-        parse_hex(b),
-    ) {
-        (Some(p), Some(block), Some(a), Some(b_pub), Some(b)) if within_skew => {
-            let v = p.verifier();
-            let pool_name = srp::pool_name(&call.pool_id).to_string();
-            let user_id = user.username.clone();
-            let (timestamp, signature) = (timestamp.to_string(), signature.to_string());
-            crate::cpu::run(move || {
-                srp::server_key(&a, &b_pub, &b, &v).is_some_and(|key| {
-                    srp::verify_signature(
-                        &key, &pool_name, &user_id, &block, &timestamp, &signature,
-                    )
-                })
-            })
-            .await?
+    let verified = match &user.password {
+        Some(p) => {
+            let claim = SrpClaim {
+                a,
+                b,
+                b_pub,
+                pool_name: srp::pool_name(&call.pool_id),
+                user_id: &user.username,
+            };
+            claim.check(ctx, p.verifier(), responses).await?
         }
-        _ => false,
+        None => false,
     };
     if !verified {
         record_failure(ctx, &user, failures).await?;

@@ -32,6 +32,9 @@ pub struct Call {
     pub admin: bool,
     /// The call's ClientMetadata (passed to the triggers it runs).
     pub client_metadata: BTreeMap<String, String>,
+    /// The DEVICE_KEY the call presented (AuthParameters or ChallengeResponses), when the
+    /// pool tracks devices: the sign-in ends with that device's SRP challenge.
+    pub device_key: Option<String>,
 }
 
 impl Call {
@@ -55,12 +58,23 @@ impl Call {
             client,
             admin: admin_pool.is_some(),
             client_metadata: BTreeMap::new(),
+            device_key: None,
         })
     }
 
     /// The call with the ClientMetadata its request carried.
     pub fn with_metadata(mut self, metadata: Option<BTreeMap<String, String>>) -> Call {
         self.client_metadata = metadata.unwrap_or_default();
+        self
+    }
+
+    /// The call with the DEVICE_KEY its parameters carry (ignored while the pool does not
+    /// track devices).
+    pub fn with_device(mut self, params: &BTreeMap<String, String>) -> Call {
+        self.device_key = params
+            .get("DEVICE_KEY")
+            .filter(|k| !k.is_empty() && self.pool.device_configuration.is_some())
+            .cloned();
         self
     }
 
@@ -154,9 +168,39 @@ pub enum Step {
     Challenge(Outcome),
 }
 
-/// A user who answered every challenge: PostAuthentication runs (a failing function fails the
-/// sign-in, no tokens), then the step is signed in.
+/// A user who answered every challenge. When the call presented a tracked device, the
+/// device proves itself first (DEVICE_SRP_AUTH); otherwise the user is authenticated.
 pub async fn signed_in(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
+    match &call.device_key {
+        Some(device_key) => device_challenge(ctx, call, &user, device_key)
+            .await
+            .map(Step::Challenge),
+        None => authenticated(ctx, call, user).await,
+    }
+}
+
+/// DEVICE_SRP_AUTH: the client answers with the device's SRP_A.
+pub async fn device_challenge(
+    ctx: &Ctx,
+    call: &Call,
+    user: &User,
+    device_key: &str,
+) -> ApiResult<Outcome> {
+    let state = ChallengeState::DeviceSrpAuth {
+        sub: user.sub.clone(),
+        device_key: device_key.to_string(),
+    };
+    let session = open_session(ctx, call, &user.username, state).await?;
+    Ok(Outcome::challenge(
+        "DEVICE_SRP_AUTH",
+        Some(session),
+        BTreeMap::from([("USERNAME".to_string(), user.username.clone())]),
+    ))
+}
+
+/// PostAuthentication runs (a failing function fails the sign-in, no tokens), then the step
+/// is signed in.
+pub async fn authenticated(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step> {
     triggers::run(
         ctx,
         &call.pool,
@@ -241,6 +285,19 @@ pub enum ChallengeState {
         #[serde(default)]
         verified: bool,
     },
+    /// The password (and any MFA) is done; the presented device must now prove itself.
+    DeviceSrpAuth {
+        sub: String,
+        device_key: String,
+    },
+    /// The device's SRP handshake: A, b and B (hex), found by its SECRET_BLOCK.
+    DevicePasswordVerifier {
+        sub: String,
+        device_key: String,
+        a: String,
+        b: String,
+        b_pub: String,
+    },
     /// CUSTOM_AUTH: the rounds so far and the challenge's private parameters (never sent).
     CustomChallenge {
         sub: String,
@@ -270,6 +327,8 @@ impl ChallengeState {
             ChallengeState::SelectMfaType { .. } => "SELECT_MFA_TYPE",
             ChallengeState::MfaSetup { .. } => "MFA_SETUP",
             ChallengeState::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
+            ChallengeState::DeviceSrpAuth { .. } => "DEVICE_SRP_AUTH",
+            ChallengeState::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
         }
     }
 
@@ -282,7 +341,9 @@ impl ChallengeState {
             | ChallengeState::SoftwareTokenMfa { sub }
             | ChallengeState::SelectMfaType { sub, .. }
             | ChallengeState::MfaSetup { sub, .. }
-            | ChallengeState::CustomChallenge { sub, .. } => sub,
+            | ChallengeState::CustomChallenge { sub, .. }
+            | ChallengeState::DeviceSrpAuth { sub, .. }
+            | ChallengeState::DevicePasswordVerifier { sub, .. } => sub,
         }
     }
 }
@@ -449,14 +510,20 @@ pub async fn load(
     Ok(pending)
 }
 
-/// Consumes the PASSWORD_VERIFIER a SECRET_BLOCK names (each handshake is answered once,
-/// right or wrong). Unknown blocks are "Incorrect username or password." as on Cognito.
-pub async fn take_verifier(ctx: &Ctx, call: &Call, secret_block: &str) -> ApiResult<Pending> {
+/// Consumes the PASSWORD_VERIFIER (or DEVICE_PASSWORD_VERIFIER) a SECRET_BLOCK names (each
+/// handshake is answered once, right or wrong). Unknown blocks are "Incorrect username or
+/// password." as on Cognito.
+pub async fn take_verifier(
+    ctx: &Ctx,
+    call: &Call,
+    secret_block: &str,
+    challenge: &str,
+) -> ApiResult<Pending> {
     let hash = sha256_hex(secret_block);
     let pending = find(ctx, &hash)
         .await?
         .filter(|p| {
-            p.state.name() == "PASSWORD_VERIFIER"
+            p.state.name() == challenge
                 && p.client_id == call.client_id
                 && p.pool_id == call.pool_id
         })
@@ -579,6 +646,17 @@ mod tests {
                 }],
                 private: [("answer".to_string(), "42".to_string())].into(),
                 metadata: None,
+            },
+            ChallengeState::DeviceSrpAuth {
+                sub: "s".into(),
+                device_key: "k".into(),
+            },
+            ChallengeState::DevicePasswordVerifier {
+                sub: "s".into(),
+                device_key: "k".into(),
+                a: "0a".into(),
+                b: "0b".into(),
+                b_pub: "0c".into(),
             },
         ];
         for state in states {

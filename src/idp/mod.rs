@@ -7,6 +7,7 @@ pub mod challenge;
 pub mod clients;
 pub mod custom_attributes;
 pub mod custom_auth;
+pub mod devices;
 pub mod domains;
 pub mod forgot_password;
 pub mod groups;
@@ -68,6 +69,15 @@ action_table! {
     GlobalSignOut => sign_out::global_sign_out,
     AdminUserGlobalSignOut => sign_out::admin_user_global_sign_out,
     RevokeToken => sign_out::revoke_token,
+    ConfirmDevice => devices::confirm_device,
+    GetDevice => devices::get_device,
+    ListDevices => devices::list_devices,
+    UpdateDeviceStatus => devices::update_device_status,
+    ForgetDevice => devices::forget_device,
+    AdminGetDevice => devices::admin_get_device,
+    AdminListDevices => devices::admin_list_devices,
+    AdminUpdateDeviceStatus => devices::admin_update_device_status,
+    AdminForgetDevice => devices::admin_forget_device,
     SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config,
     GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config,
     AssociateSoftwareToken => mfa::associate_software_token,

@@ -17,7 +17,10 @@ use crate::tokens::verify::{AccessClaims, verify_access_token};
 const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
 /// Verifies the token (and its scope) and loads the pool and user it was issued for.
-async fn signed_in(ctx: &Ctx, token: &str) -> ApiResult<(AccessClaims, UserPoolType, User)> {
+pub(super) async fn signed_in(
+    ctx: &Ctx,
+    token: &str,
+) -> ApiResult<(AccessClaims, UserPoolType, User)> {
     let claims = verify_access_token(ctx, token).await?;
     if !claims.scopes.iter().any(|s| s == ADMIN_SCOPE) {
         return Err(ApiError::not_authorized(

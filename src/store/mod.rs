@@ -3,6 +3,7 @@
 //! A write a response acknowledges is committed before the handler returns.
 
 pub mod codes;
+pub mod devices;
 mod documents;
 pub mod groups;
 pub mod identity;

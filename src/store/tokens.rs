@@ -14,6 +14,8 @@ pub struct TokenFamily {
     pub sub: String,
     pub auth_time: i64,
     pub revoked_at: Option<f64>,
+    /// The device the sign-in was made from (device tracking), kept in refreshed tokens.
+    pub device_key: Option<String>,
 }
 
 /// A refresh token found by its hash, with its family.
@@ -33,6 +35,7 @@ fn family_of(row: &sqlx::sqlite::SqliteRow) -> TokenFamily {
         sub: row.get("sub"),
         auth_time: row.get("auth_time"),
         revoked_at: row.get("revoked_at"),
+        device_key: row.get("device_key"),
     }
 }
 
@@ -47,7 +50,7 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.write.begin().await?;
         sqlx::query(
-            "INSERT INTO token_families (origin_jti, pool_id, client_id, username, sub, auth_time, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO token_families (origin_jti, pool_id, client_id, username, sub, auth_time, created, device_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&family.origin_jti)
         .bind(&family.pool_id)
@@ -56,6 +59,7 @@ impl Store {
         .bind(&family.sub)
         .bind(family.auth_time)
         .bind(now)
+        .bind(&family.device_key)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
@@ -75,7 +79,7 @@ impl Store {
         refresh_sha256: &str,
     ) -> Result<Option<RefreshTokenRow>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT f.origin_jti, f.pool_id, f.client_id, f.username, f.sub, f.auth_time, f.revoked_at, r.expires, r.replaced_at \
+            "SELECT f.origin_jti, f.pool_id, f.client_id, f.username, f.sub, f.auth_time, f.revoked_at, f.device_key, r.expires, r.replaced_at \
              FROM refresh_tokens r JOIN token_families f ON f.origin_jti = r.origin_jti WHERE r.token_sha256 = ?",
         )
         .bind(refresh_sha256)

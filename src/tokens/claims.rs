@@ -123,6 +123,7 @@ pub fn access_token_claims(
     subject: &TokenSubject,
     client_id: &str,
     scope: &str,
+    device_key: Option<&str>,
     exp: i64,
 ) -> Value {
     let mut m = Map::new();
@@ -133,6 +134,9 @@ pub fn access_token_claims(
             "cognito:groups".into(),
             groups.iter().map(|g| Value::from(g.name.clone())).collect(),
         );
+    }
+    if let Some(key) = device_key {
+        m.insert("device_key".into(), Value::from(key));
     }
     m.insert("iss".into(), Value::from(c.iss));
     m.insert("client_id".into(), Value::from(client_id));

@@ -74,6 +74,8 @@ pub struct Grant {
     pub source: &'static str,
     /// ClientMetadata of the call, passed to the PreTokenGeneration trigger.
     pub client_metadata: BTreeMap<String, String>,
+    /// The tracked device the user signed in from (the access token's `device_key`).
+    pub device_key: Option<String>,
 }
 
 impl Grant {
@@ -88,6 +90,7 @@ impl Grant {
             nonce,
             source,
             client_metadata: BTreeMap::new(),
+            device_key: None,
         }
     }
 }
@@ -128,6 +131,7 @@ pub async fn issue(
                 sub: subject.sub.clone(),
                 auth_time,
                 revoked_at: None,
+                device_key: grant.device_key.clone(),
             };
             let token = refresh::new_refresh_token();
             ctx.store
@@ -178,6 +182,7 @@ pub async fn issue(
         subject,
         &client_id,
         &grant.scope,
+        family.device_key.as_deref(),
         now + validity.access_secs,
     );
     if let Some(pool) = ctx.store.get_pool::<UserPoolType>(pool_id).await? {
