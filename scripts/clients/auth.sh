@@ -5,6 +5,8 @@
 #     authenticateUser over SRP, wrong password, refreshSession
 #   - PyJWT and aws-jwt-verify verifying the tokens with the JWKS fetched over HTTP, with
 #     ASP.NET JwtBearer-style rules (issuer, audience / client_id + token_use, exp, signature)
+#   - remembered devices: pycognito's device verifier and DEVICE_SRP_AUTH, boto3's device
+#     calls, amazon-cognito-identity-js's ConfirmDevice / remembered sign-in without MFA
 # Installs its own dependencies (a venv under target/, npm in scripts/clients/auth/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,4 +37,7 @@ export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-e
 fixture="$target/clients-auth-fixture.json"
 "$venv/bin/python" scripts/clients/auth/python_clients.py "$url" "$fixture"
 node scripts/clients/auth/js_clients.mjs "$url" "$fixture"
+devices_fixture="$target/clients-devices-fixture.json"
+"$venv/bin/python" scripts/clients/auth/devices.py "$url" "$devices_fixture"
+node scripts/clients/auth/devices.mjs "$url" "$devices_fixture"
 echo "auth clients: ok"

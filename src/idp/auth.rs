@@ -548,7 +548,13 @@ async fn password_verifier(
     let secret_block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
     param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
     param(responses, "TIMESTAMP")?;
-    let pending = challenge::take_verifier(ctx, call, secret_block, "PASSWORD_VERIFIER").await?;
+    let pending = challenge::find_verifier(ctx, call, secret_block, "PASSWORD_VERIFIER").await?;
+    // A stale DEVICE_KEY is refused before the handshake is spent: clients drop the key and
+    // answer the same PASSWORD_VERIFIER again (amazon-cognito-identity-js does).
+    if let Some(user) = challenge::user_of(ctx, call, &pending, username).await? {
+        super::devices::presented(ctx, call, &user).await?;
+    }
+    challenge::take_verifier(ctx, &pending).await?;
     if pending.username.is_empty() {
         return Err(incorrect());
     }

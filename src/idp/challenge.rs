@@ -510,29 +510,32 @@ pub async fn load(
     Ok(pending)
 }
 
-/// Consumes the PASSWORD_VERIFIER (or DEVICE_PASSWORD_VERIFIER) a SECRET_BLOCK names (each
-/// handshake is answered once, right or wrong). Unknown blocks are "Incorrect username or
-/// password." as on Cognito.
-pub async fn take_verifier(
+/// The PASSWORD_VERIFIER (or DEVICE_PASSWORD_VERIFIER) a SECRET_BLOCK names, not yet
+/// consumed. Unknown blocks are "Incorrect username or password." as on Cognito.
+pub async fn find_verifier(
     ctx: &Ctx,
     call: &Call,
     secret_block: &str,
     challenge: &str,
 ) -> ApiResult<Pending> {
-    let hash = sha256_hex(secret_block);
-    let pending = find(ctx, &hash)
+    find(ctx, &sha256_hex(secret_block))
         .await?
         .filter(|p| {
             p.state.name() == challenge
                 && p.client_id == call.client_id
                 && p.pool_id == call.pool_id
         })
-        .ok_or_else(incorrect)?;
-    close(ctx, &pending).await.map_err(|_| incorrect())?;
+        .ok_or_else(incorrect)
+}
+
+/// Consumes a verifier `find_verifier` found (each handshake is answered once, right or
+/// wrong).
+pub async fn take_verifier(ctx: &Ctx, pending: &Pending) -> ApiResult<()> {
+    close(ctx, pending).await.map_err(|_| incorrect())?;
     if ctx.clock.now_epoch() > pending.expires {
         return Err(session_expired());
     }
-    Ok(pending)
+    Ok(())
 }
 
 /// An MFA_SETUP session named without a client (AssociateSoftwareToken and

@@ -204,7 +204,8 @@ pub async fn respond_verifier(
     param(responses, "TIMESTAMP")?;
     let device_key = param(responses, "DEVICE_KEY")?;
     let pending =
-        challenge::take_verifier(ctx, call, secret_block, "DEVICE_PASSWORD_VERIFIER").await?;
+        challenge::find_verifier(ctx, call, secret_block, "DEVICE_PASSWORD_VERIFIER").await?;
+    challenge::take_verifier(ctx, &pending).await?;
     let ChallengeState::DevicePasswordVerifier {
         device_key: k,
         a,

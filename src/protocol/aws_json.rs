@@ -41,6 +41,22 @@ macro_rules! action_table {
     };
 }
 
+/// A null member, map value or list item counts as absent, as on AWS: clients send them
+/// (amazon-cognito-identity-js retries a challenge with `"DEVICE_KEY": null`).
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => {
+            items.retain(|v| !v.is_null());
+            items.iter_mut().for_each(drop_nulls);
+        }
+        _ => {}
+    }
+}
+
 /// Deserializes the (already validated) input, runs the handler, serializes its output.
 pub async fn invoke<I, O, F, Fut>(ctx: Ctx, input: Value, handler: F) -> ApiResult<Vec<u8>>
 where
@@ -311,7 +327,7 @@ async fn run(
             )));
         }
     };
-    let input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+    let mut input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
         serde_json::from_slice(&bytes).map_err(|e| {
@@ -332,6 +348,8 @@ async fn run(
             },
         })?;
     }
+
+    drop_nulls(&mut input);
 
     let region = signed_region(headers).unwrap_or_else(|| app.config.region.clone());
     let ctx = Ctx {
@@ -378,6 +396,22 @@ mod tests {
         crate::build_state(crate::config::Config::for_tests())
             .await
             .unwrap()
+    }
+
+    #[tokio::test]
+    async fn null_map_values_count_as_absent() {
+        // amazon-cognito-identity-js answers `"DEVICE_KEY": null` after a stale device; the
+        // call must reach the handler (here: an unknown client), not fail to deserialize.
+        let app = app().await;
+        let body = r#"{"ClientId": "abc", "ChallengeName": "PASSWORD_VERIFIER",
+            "ChallengeResponses": {"USERNAME": "bob", "DEVICE_KEY": null}, "Session": null}"#;
+        let (status, kind, _) = call(
+            &app,
+            "AWSCognitoIdentityProviderService.RespondToAuthChallenge",
+            body.to_string(),
+        )
+        .await;
+        assert_eq!((status, kind.as_str()), (400, "ResourceNotFoundException"));
     }
 
     #[tokio::test]
