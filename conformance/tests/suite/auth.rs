@@ -46,16 +46,19 @@ async fn pool_client_user(h: &Harness) -> (String, String) {
     (pool_id, client_id)
 }
 
-fn hex(s: &str) -> BigUint {
+pub(crate) fn hex(s: &str) -> BigUint {
     BigUint::parse_bytes(s.as_bytes(), 16).expect("hex")
 }
 
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+type RespondOutput =
+    conformance::idp::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput;
 
 /// USER_SRP_AUTH then PASSWORD_VERIFIER as `username`; the RespondToAuthChallenge result.
 pub(crate) async fn srp_sign_in(
@@ -64,23 +67,33 @@ pub(crate) async fn srp_sign_in(
     client_id: &str,
     username: &str,
     password: &str,
-) -> Result<
-    conformance::idp::operation::respond_to_auth_challenge::RespondToAuthChallengeOutput,
-    String,
-> {
+) -> Result<RespondOutput, String> {
+    srp_sign_in_on(h, pool_id, client_id, username, password, None).await
+}
+
+/// `srp_sign_in` from a tracked device: DEVICE_KEY in both calls, as the JS library sends it.
+pub(crate) async fn srp_sign_in_on(
+    h: &Harness,
+    pool_id: &str,
+    client_id: &str,
+    username: &str,
+    password: &str,
+    device_key: Option<&str>,
+) -> Result<RespondOutput, String> {
     let a = BigUint::from_bytes_be(uuid::Uuid::new_v4().as_bytes())
         * BigUint::from_bytes_be(uuid::Uuid::new_v4().as_bytes());
     let a_pub = srp::client::public_a(&a);
-    let start = h
+    let mut initiate = h
         .idp
         .initiate_auth()
         .client_id(client_id)
         .auth_flow(AuthFlowType::UserSrpAuth)
         .auth_parameters("USERNAME", username)
-        .auth_parameters("SRP_A", a_pub.to_str_radix(16))
-        .send()
-        .await
-        .expect("InitiateAuth USER_SRP_AUTH");
+        .auth_parameters("SRP_A", a_pub.to_str_radix(16));
+    if let Some(key) = device_key {
+        initiate = initiate.auth_parameters("DEVICE_KEY", key);
+    }
+    let start = initiate.send().await.expect("InitiateAuth USER_SRP_AUTH");
     assert_eq!(
         start.challenge_name,
         Some(ChallengeNameType::PasswordVerifier)
@@ -102,7 +115,8 @@ pub(crate) async fn srp_sign_in(
     )
     .expect("u != 0");
     let ts = srp::format_timestamp(now_secs());
-    h.idp
+    let mut respond = h
+        .idp
         .respond_to_auth_challenge()
         .client_id(client_id)
         .challenge_name(ChallengeNameType::PasswordVerifier)
@@ -112,14 +126,15 @@ pub(crate) async fn srp_sign_in(
             "PASSWORD_CLAIM_SIGNATURE",
             srp::signature(&key, pool_name, &user_id, &block, &ts),
         )
-        .challenge_responses("TIMESTAMP", ts)
-        .send()
-        .await
-        .map_err(|e| {
-            e.as_service_error()
-                .map(|s| format!("{s:?}"))
-                .unwrap_or_else(|| e.to_string())
-        })
+        .challenge_responses("TIMESTAMP", ts);
+    if let Some(key) = device_key {
+        respond = respond.challenge_responses("DEVICE_KEY", key);
+    }
+    respond.send().await.map_err(|e| {
+        e.as_service_error()
+            .map(|s| format!("{s:?}"))
+            .unwrap_or_else(|| e.to_string())
+    })
 }
 
 #[tokio::test]

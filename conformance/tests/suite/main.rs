@@ -13,6 +13,7 @@
 mod auth;
 mod clients;
 mod code_source;
+mod devices;
 mod identity;
 mod oauth;
 mod protocol_errors;
