@@ -211,7 +211,9 @@ pub async fn authenticated(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step
             client_id: Some(&call.client_id),
             request: json!({
                 "userAttributes": triggers::stored_user_attributes(&user),
-                "newDeviceUsed": false,
+                // Set only where the pool tracks devices: a sign-in that presented none.
+                "newDeviceUsed": call.pool.device_configuration.is_some()
+                    && call.device_key.is_none(),
                 "clientMetadata": triggers::string_map(&call.client_metadata),
             }),
             response: json!({}),

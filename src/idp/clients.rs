@@ -289,6 +289,11 @@ pub async fn create_client_with_id(
     apply_defaults(&mut client);
     validate_settings(&pool, &client, secret.is_some(), "creating")?;
     check_client_scopes(ctx, &input.user_pool_id, client_scopes(&client)).await?;
+    let providers = client
+        .supported_identity_providers
+        .as_deref()
+        .unwrap_or_default();
+    super::identity_providers::check_supported(ctx, &input.user_pool_id, providers).await?;
     let now = ctx.clock.now_epoch();
     client.user_pool_id = Some(input.user_pool_id.clone());
     client.client_id = Some(client_id.to_string());
@@ -358,6 +363,11 @@ pub async fn update_user_pool_client(
     apply_defaults(&mut client);
     validate_settings(&pool, &client, old.client_secret.is_some(), "updating")?;
     check_client_scopes(&ctx, &input.user_pool_id, client_scopes(&client)).await?;
+    let providers = client
+        .supported_identity_providers
+        .as_deref()
+        .unwrap_or_default();
+    super::identity_providers::check_supported(&ctx, &input.user_pool_id, providers).await?;
     // Identity, secret and creation time are not settings; a name left out is kept.
     client.user_pool_id = old.user_pool_id;
     client.client_id = old.client_id;

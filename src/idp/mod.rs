@@ -11,6 +11,7 @@ pub mod devices;
 pub mod domains;
 pub mod forgot_password;
 pub mod groups;
+pub mod identity_providers;
 pub mod list_users;
 pub mod mfa;
 pub mod resource_servers;
@@ -69,6 +70,12 @@ action_table! {
     GlobalSignOut => sign_out::global_sign_out,
     AdminUserGlobalSignOut => sign_out::admin_user_global_sign_out,
     RevokeToken => sign_out::revoke_token,
+    CreateIdentityProvider => identity_providers::create_identity_provider,
+    DescribeIdentityProvider => identity_providers::describe_identity_provider,
+    UpdateIdentityProvider => identity_providers::update_identity_provider,
+    DeleteIdentityProvider => identity_providers::delete_identity_provider,
+    ListIdentityProviders => identity_providers::list_identity_providers,
+    GetIdentityProviderByIdentifier => identity_providers::get_identity_provider_by_identifier,
     ConfirmDevice => devices::confirm_device,
     GetDevice => devices::get_device,
     ListDevices => devices::list_devices,

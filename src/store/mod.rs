@@ -13,6 +13,7 @@ pub mod mfa;
 pub mod migrate;
 pub mod oauth;
 pub mod pools;
+pub mod providers;
 pub mod sessions;
 pub mod tokens;
 pub mod user_import;

@@ -1,0 +1,408 @@
+//! A user pool's identity providers: CreateIdentityProvider, DescribeIdentityProvider,
+//! UpdateIdentityProvider, DeleteIdentityProvider, ListIdentityProviders and
+//! GetIdentityProviderByIdentifier, for OIDC, SAML, Google, Facebook, LoginWithAmazon and
+//! SignInWithApple, as the API reference describes them.
+//!
+//! Cognito fills in the social providers' endpoints itself (they come back from Describe, and
+//! infrastructure tools diff against them), adds `attributes_url_add_attributes`, and always
+//! maps `username` to the provider's subject. The fill-ins below are the values AWS returns.
+
+use super::shapes::*;
+use super::user_pools::load_pool;
+use crate::protocol::ctx::Ctx;
+use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use std::collections::BTreeMap;
+
+/// The social provider types, whose ProviderName must be the type itself.
+const SOCIAL: &[&str] = &["Google", "Facebook", "LoginWithAmazon", "SignInWithApple"];
+/// Facebook's Graph API version when `api_version` is not given.
+const FACEBOOK_API_VERSION: &str = "v17.0";
+/// ListIdentityProviders' largest page.
+const MAX_RESULTS: i32 = 60;
+
+fn not_found(name: &str) -> ApiError {
+    ApiError::resource_not_found(format!("Identity provider {name} does not exist."))
+}
+
+/// The ProviderDetails keys a provider type requires (the API reference's list).
+fn required_details(provider_type: &str) -> &'static [&'static str] {
+    match provider_type {
+        "Google" | "Facebook" | "LoginWithAmazon" => {
+            &["client_id", "client_secret", "authorize_scopes"]
+        }
+        "SignInWithApple" => &[
+            "client_id",
+            "team_id",
+            "key_id",
+            "private_key",
+            "authorize_scopes",
+        ],
+        "OIDC" => &[
+            "client_id",
+            "attributes_request_method",
+            "oidc_issuer",
+            "authorize_scopes",
+        ],
+        _ => &[],
+    }
+}
+
+/// The attribute a provider's subject arrives in (what `username` maps to).
+fn subject_attribute(provider_type: &str) -> Option<&'static str> {
+    match provider_type {
+        "Google" | "SignInWithApple" | "OIDC" => Some("sub"),
+        "Facebook" => Some("id"),
+        "LoginWithAmazon" => Some("user_id"),
+        _ => None,
+    }
+}
+
+/// Checks ProviderDetails for `provider_type` and adds what Cognito adds.
+fn complete_details(
+    provider_type: &str,
+    mut details: BTreeMap<String, String>,
+) -> ApiResult<BTreeMap<String, String>> {
+    if provider_type == "SAML" {
+        if !details.contains_key("MetadataFile") && !details.contains_key("MetadataURL") {
+            return Err(ApiError::invalid_parameter(
+                "SAML provider details must contain MetadataFile or MetadataURL.",
+            ));
+        }
+        return Ok(details);
+    }
+    for key in required_details(provider_type) {
+        if details.get(*key).is_none_or(|v| v.is_empty()) {
+            return Err(ApiError::invalid_parameter(format!(
+                "{key} is required for provider type {provider_type}."
+            )));
+        }
+    }
+    if provider_type == "OIDC"
+        && let Some(method) = details.get("attributes_request_method")
+        && method != "GET"
+        && method != "POST"
+    {
+        return Err(ApiError::invalid_parameter(
+            "attributes_request_method must be GET or POST.",
+        ));
+    }
+    let mut fill = |k: &str, v: String| {
+        details.entry(k.to_string()).or_insert(v);
+    };
+    match provider_type {
+        "Google" => {
+            fill(
+                "attributes_url",
+                "https://people.googleapis.com/v1/people/me?personFields=".into(),
+            );
+            fill("attributes_url_add_attributes", "true".into());
+            fill(
+                "authorize_url",
+                "https://accounts.google.com/o/oauth2/v2/auth".into(),
+            );
+            fill("oidc_issuer", "https://accounts.google.com".into());
+            fill("token_request_method", "POST".into());
+            fill(
+                "token_url",
+                "https://www.googleapis.com/oauth2/v4/token".into(),
+            );
+        }
+        "Facebook" => {
+            let v = details
+                .get("api_version")
+                .cloned()
+                .unwrap_or_else(|| FACEBOOK_API_VERSION.into());
+            let mut fill = |k: &str, val: String| {
+                details.entry(k.to_string()).or_insert(val);
+            };
+            fill(
+                "attributes_url",
+                format!("https://graph.facebook.com/{v}/me?fields="),
+            );
+            fill("attributes_url_add_attributes", "true".into());
+            fill(
+                "authorize_url",
+                format!("https://www.facebook.com/{v}/dialog/oauth"),
+            );
+            fill("token_request_method", "GET".into());
+            fill(
+                "token_url",
+                format!("https://graph.facebook.com/{v}/oauth/access_token"),
+            );
+        }
+        "LoginWithAmazon" => {
+            fill(
+                "attributes_url",
+                "https://api.amazon.com/user/profile".into(),
+            );
+            fill("attributes_url_add_attributes", "false".into());
+            fill("authorize_url", "https://www.amazon.com/ap/oa".into());
+            fill("token_request_method", "POST".into());
+            fill("token_url", "https://api.amazon.com/auth/o2/token".into());
+        }
+        "SignInWithApple" => {
+            fill(
+                "authorize_url",
+                "https://appleid.apple.com/auth/authorize".into(),
+            );
+            fill("oidc_issuer", "https://appleid.apple.com".into());
+            fill("token_request_method", "POST".into());
+            fill("token_url", "https://appleid.apple.com/auth/token".into());
+        }
+        "OIDC" => {
+            fill("attributes_url_add_attributes", "false".into());
+        }
+        _ => {}
+    }
+    Ok(details)
+}
+
+/// AttributeMapping as stored: the caller's, with `username` mapped to the subject.
+fn complete_mapping(
+    provider_type: &str,
+    mapping: Option<BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    let mut mapping = mapping.unwrap_or_default();
+    if let Some(subject) = subject_attribute(provider_type) {
+        mapping
+            .entry("username".into())
+            .or_insert_with(|| subject.into());
+    }
+    mapping
+}
+
+/// Another provider of the pool already answering to one of `identifiers`.
+async fn check_identifiers(
+    ctx: &Ctx,
+    pool_id: &str,
+    name: &str,
+    identifiers: &[String],
+) -> ApiResult<()> {
+    let others: Vec<IdentityProviderType> = ctx.store.list_identity_providers(pool_id).await?;
+    for other in others
+        .iter()
+        .filter(|p| p.provider_name.as_deref() != Some(name))
+    {
+        if let Some(taken) = other
+            .idp_identifiers
+            .iter()
+            .flatten()
+            .find(|i| identifiers.contains(i))
+        {
+            return Err(ApiError::invalid_parameter(format!(
+                "The identifier {taken} is already used by provider {}.",
+                other.provider_name.as_deref().unwrap_or_default()
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_identity_provider(
+    ctx: Ctx,
+    input: CreateIdentityProviderRequest,
+) -> ApiResult<CreateIdentityProviderResponse> {
+    load_pool(&ctx, &input.user_pool_id).await?;
+    let (name, kind) = (&input.provider_name, &input.provider_type);
+    if SOCIAL.contains(&kind.as_str()) && name != kind {
+        return Err(ApiError::invalid_parameter(format!(
+            "Provider {name} cannot be of type {kind}."
+        )));
+    }
+    if name == "COGNITO" {
+        return Err(ApiError::invalid_parameter(
+            "COGNITO is a reserved provider name.",
+        ));
+    }
+    let identifiers = input.idp_identifiers.clone().unwrap_or_default();
+    check_identifiers(&ctx, &input.user_pool_id, name, &identifiers).await?;
+    let now = ctx.clock.now_epoch();
+    let doc = IdentityProviderType {
+        user_pool_id: Some(input.user_pool_id.clone()),
+        provider_name: Some(name.clone()),
+        provider_type: Some(kind.clone()),
+        provider_details: Some(complete_details(kind, input.provider_details)?),
+        attribute_mapping: Some(complete_mapping(kind, input.attribute_mapping)),
+        idp_identifiers: Some(identifiers),
+        acr_mapping: input.acr_mapping,
+        last_modified_date: Some(now),
+        creation_date: Some(now),
+    };
+    if !ctx
+        .store
+        .insert_identity_provider(&input.user_pool_id, name, &doc)
+        .await?
+    {
+        return Err(ApiError::new(
+            ErrorKind::DuplicateProviderException,
+            format!("{name} already exists in user pool {}", input.user_pool_id),
+        ));
+    }
+    Ok(CreateIdentityProviderResponse {
+        identity_provider: doc,
+    })
+}
+
+/// A pool's provider by name.
+pub async fn load_provider(
+    ctx: &Ctx,
+    pool_id: &str,
+    name: &str,
+) -> ApiResult<IdentityProviderType> {
+    ctx.store
+        .get_identity_provider(pool_id, name)
+        .await?
+        .ok_or_else(|| not_found(name))
+}
+
+pub async fn describe_identity_provider(
+    ctx: Ctx,
+    input: DescribeIdentityProviderRequest,
+) -> ApiResult<DescribeIdentityProviderResponse> {
+    load_pool(&ctx, &input.user_pool_id).await?;
+    Ok(DescribeIdentityProviderResponse {
+        identity_provider: load_provider(&ctx, &input.user_pool_id, &input.provider_name).await?,
+    })
+}
+
+pub async fn get_identity_provider_by_identifier(
+    ctx: Ctx,
+    input: GetIdentityProviderByIdentifierRequest,
+) -> ApiResult<GetIdentityProviderByIdentifierResponse> {
+    load_pool(&ctx, &input.user_pool_id).await?;
+    let all: Vec<IdentityProviderType> = ctx
+        .store
+        .list_identity_providers(&input.user_pool_id)
+        .await?;
+    let found = all
+        .into_iter()
+        .find(|p| {
+            p.idp_identifiers
+                .iter()
+                .flatten()
+                .any(|i| *i == input.idp_identifier)
+        })
+        .ok_or_else(|| {
+            ApiError::resource_not_found(format!(
+                "Identity provider with identifier {} does not exist.",
+                input.idp_identifier
+            ))
+        })?;
+    Ok(GetIdentityProviderByIdentifierResponse {
+        identity_provider: found,
+    })
+}
+
+pub async fn update_identity_provider(
+    ctx: Ctx,
+    input: UpdateIdentityProviderRequest,
+) -> ApiResult<UpdateIdentityProviderResponse> {
+    load_pool(&ctx, &input.user_pool_id).await?;
+    let mut doc = load_provider(&ctx, &input.user_pool_id, &input.provider_name).await?;
+    let kind = doc.provider_type.clone().unwrap_or_default();
+    if let Some(details) = input.provider_details {
+        // Cognito merges the given keys into the stored ones.
+        let mut merged = doc.provider_details.clone().unwrap_or_default();
+        merged.extend(details);
+        doc.provider_details = Some(complete_details(&kind, merged)?);
+    }
+    if let Some(mapping) = input.attribute_mapping {
+        doc.attribute_mapping = Some(complete_mapping(&kind, Some(mapping)));
+    }
+    if let Some(identifiers) = input.idp_identifiers {
+        check_identifiers(
+            &ctx,
+            &input.user_pool_id,
+            &input.provider_name,
+            &identifiers,
+        )
+        .await?;
+        doc.idp_identifiers = Some(identifiers);
+    }
+    if input.acr_mapping.is_some() {
+        doc.acr_mapping = input.acr_mapping;
+    }
+    doc.last_modified_date = Some(ctx.clock.now_epoch());
+    if !ctx
+        .store
+        .update_identity_provider(&input.user_pool_id, &input.provider_name, &doc)
+        .await?
+    {
+        return Err(not_found(&input.provider_name));
+    }
+    Ok(UpdateIdentityProviderResponse {
+        identity_provider: doc,
+    })
+}
+
+pub async fn delete_identity_provider(
+    ctx: Ctx,
+    input: DeleteIdentityProviderRequest,
+) -> ApiResult<serde_json::Value> {
+    load_pool(&ctx, &input.user_pool_id).await?;
+    if !ctx
+        .store
+        .delete_identity_provider(&input.user_pool_id, &input.provider_name)
+        .await?
+    {
+        return Err(not_found(&input.provider_name));
+    }
+    Ok(serde_json::json!({}))
+}
+
+pub async fn list_identity_providers(
+    ctx: Ctx,
+    input: ListIdentityProvidersRequest,
+) -> ApiResult<ListIdentityProvidersResponse> {
+    load_pool(&ctx, &input.user_pool_id).await?;
+    let limit = input
+        .max_results
+        .unwrap_or(MAX_RESULTS)
+        .clamp(1, MAX_RESULTS) as usize;
+    let all: Vec<IdentityProviderType> = ctx
+        .store
+        .list_identity_providers(&input.user_pool_id)
+        .await?;
+    let start = match input.next_token.as_deref() {
+        None => 0,
+        Some(token) => all
+            .iter()
+            .position(|p| p.provider_name.as_deref() == Some(token))
+            .ok_or_else(|| ApiError::invalid_parameter("Invalid next token."))?,
+    };
+    let providers = all
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|p| ProviderDescription {
+            provider_name: p.provider_name.clone(),
+            provider_type: p.provider_type.clone(),
+            last_modified_date: p.last_modified_date,
+            creation_date: p.creation_date,
+        })
+        .collect();
+    Ok(ListIdentityProvidersResponse {
+        providers,
+        next_token: all.get(start + limit).and_then(|p| p.provider_name.clone()),
+    })
+}
+
+/// Checks a client's SupportedIdentityProviders: COGNITO or a provider of the pool.
+pub async fn check_supported(ctx: &Ctx, pool_id: &str, names: &[String]) -> ApiResult<()> {
+    for name in names.iter().filter(|n| *n != "COGNITO") {
+        if ctx
+            .store
+            .get_identity_provider::<IdentityProviderType>(pool_id, name)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::invalid_parameter(format!(
+                "The provider {name} does not exist for User Pool {pool_id}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
