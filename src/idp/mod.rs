@@ -9,6 +9,7 @@ pub mod custom_attributes;
 pub mod custom_auth;
 pub mod devices;
 pub mod domains;
+pub mod federation;
 pub mod forgot_password;
 pub mod groups;
 pub mod identity_providers;

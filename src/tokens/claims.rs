@@ -47,6 +47,8 @@ fn attribute_claim(name: &str, value: &str) -> Value {
             .map(Value::from)
             .unwrap_or_else(|_| Value::String(value.into())),
         "address" => json!({"formatted": value}),
+        // Federated users: the attribute is a JSON string, the claim the parsed array.
+        "identities" => serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.into())),
         _ => Value::String(value.into()),
     }
 }
