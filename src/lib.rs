@@ -8,6 +8,7 @@ pub mod config;
 pub mod cpu;
 pub mod crypto;
 pub mod exposure;
+pub mod http_client;
 pub mod identity;
 pub mod idp;
 pub mod ids;

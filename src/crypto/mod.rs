@@ -2,6 +2,7 @@
 //! the caller.
 
 pub mod hex;
+pub mod jwk;
 pub mod keys;
 pub mod montgomery;
 pub mod password;

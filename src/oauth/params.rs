@@ -3,7 +3,7 @@
 
 use super::html;
 use super::site::Site;
-use crate::idp::shapes::{UserPoolClientType, UserPoolType};
+use crate::idp::shapes::{IdentityProviderType, UserPoolClientType, UserPoolType};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,8 @@ pub struct Checked {
     /// The granted scopes, space-separated, in the order requested.
     pub scope: String,
     pub params: AuthorizeParams,
+    /// The identity provider the request names (`identity_provider` / `idp_identifier`).
+    pub provider: Option<IdentityProviderType>,
 }
 
 /// Why an authorize request was refused: an error page when the app cannot be trusted with
@@ -247,24 +249,55 @@ pub async fn check(site: &Site, params: &AuthorizeParams) -> Result<Checked, Ref
         return fail("invalid_request", "code_challenge is required.");
     }
     let providers = client.supported_identity_providers.clone();
-    let cognito_allowed = providers
-        .as_ref()
-        .is_none_or(|p| p.iter().any(|x| x == "COGNITO"));
-    match params.identity_provider.as_deref() {
-        None | Some("COGNITO") if cognito_allowed => {}
-        None | Some("COGNITO") => {
+    let supports = |name: &str| {
+        providers
+            .as_ref()
+            .map_or(name == "COGNITO", |p| p.iter().any(|x| x == name))
+    };
+    let cognito_allowed = providers.is_none() || supports("COGNITO");
+    // identity_provider names a provider; idp_identifier finds one by its IdpIdentifiers.
+    let named = match (
+        params
+            .identity_provider
+            .as_deref()
+            .filter(|p| !p.is_empty()),
+        params.idp_identifier.as_deref().filter(|p| !p.is_empty()),
+    ) {
+        (Some("COGNITO"), _) | (None, None) => None,
+        (Some(name), _) => site
+            .ctx
+            .store
+            .get_identity_provider::<IdentityProviderType>(&pool_id, name)
+            .await
+            .map_err(|_| internal())?
+            .filter(|p| supports(name) && p.provider_name.as_deref() == Some(name))
+            .ok_or(())
+            .into(),
+        (None, Some(identifier)) => site
+            .ctx
+            .store
+            .list_identity_providers::<IdentityProviderType>(&pool_id)
+            .await
+            .map_err(|_| internal())?
+            .into_iter()
+            .find(|p| {
+                p.idp_identifiers.iter().flatten().any(|i| i == identifier)
+                    && supports(p.provider_name.as_deref().unwrap_or_default())
+            })
+            .ok_or(())
+            .into(),
+    };
+    let provider = match named {
+        None if cognito_allowed => None,
+        Some(Ok(p)) => Some(p),
+        // Cognito's answer for a provider (or the user pool itself) the client may not use.
+        None | Some(Err(())) => {
             return fail(
                 "invalid_request",
                 "Login option is not available. Please try another one.",
             );
         }
-        Some(other) => {
-            return fail(
-                "invalid_request",
-                &format!("The emulator has no federated identity provider {other}."),
-            );
-        }
-    }
+    };
     Ok(Checked {
         pool_id,
         pool,
@@ -274,6 +307,7 @@ pub async fn check(site: &Site, params: &AuthorizeParams) -> Result<Checked, Ref
         response_type,
         scope: scopes.join(" "),
         params: params.clone(),
+        provider,
     })
 }
 

@@ -4,9 +4,7 @@
 //! server — speak plain HTTP).
 
 use super::process::Runner;
-use axum::http::{HeaderMap, Method, Request, Uri, header};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
+use axum::http::{HeaderMap, Method};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,52 +134,12 @@ async fn post(
     lambda_api: bool,
     body: &[u8],
 ) -> Result<(u16, HeaderMap, Vec<u8>), String> {
-    let uri: Uri = url.parse().map_err(|e| format!("invalid URL {url}: {e}"))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(format!("{url}: only http:// endpoints are supported"));
-    }
-    let host = uri.host().ok_or_else(|| format!("{url}: no host"))?;
-    let port = uri.port_u16().unwrap_or(80);
-    let stream = tokio::net::TcpStream::connect((host, port))
-        .await
-        .map_err(|e| format!("cannot connect to {host}:{port}: {e}"))?;
-    let io = hyper_util::rt::TokioIo::new(stream);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
-        .await
-        .map_err(|e| e.to_string())?;
-    // The connection is driven until the answer is read; it ends with this invocation.
-    let driver = tokio::spawn(conn);
-    let authority = uri
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .unwrap_or_default();
-    let path = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
-    let mut req = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::HOST, authority)
-        .header(header::CONTENT_TYPE, "application/json");
+    let mut headers = vec![("content-type", "application/json")];
     if lambda_api {
-        req = req.header("x-amz-invocation-type", "RequestResponse");
+        headers.push(("x-amz-invocation-type", "RequestResponse"));
     }
-    let req = req
-        .body(Full::new(Bytes::copy_from_slice(body)))
-        .map_err(|e| e.to_string())?;
-    let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let bytes = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes()
-        .to_vec();
-    driver.abort();
-    Ok((status, headers, bytes))
+    let answer = crate::http_client::send(Method::POST, url, &headers, body.to_vec()).await?;
+    Ok((answer.status, answer.headers, answer.body))
 }
 
 #[cfg(test)]
