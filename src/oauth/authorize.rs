@@ -2,6 +2,7 @@
 //! browser has a signed-in session for the pool) or sends the browser to the login page with
 //! the same parameters, as Cognito does. `finish` completes a sign-in for every hosted page.
 
+use super::html::internal;
 use super::params::{self, AuthorizeParams, Checked, ResponseType, redirect};
 use super::session;
 use super::site::Site;
@@ -46,14 +47,6 @@ pub async fn authorize(
         return params::refuse(&checked, "login_required", None).into_response();
     }
     redirect(&format!("{}?{}", site.path("/login"), params.query()))
-}
-
-fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(cause = %e, "hosted UI");
-    super::html::error_page(
-        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong.",
-    )
 }
 
 /// Cognito's authorization codes are random UUIDs.

@@ -2,11 +2,10 @@
 //! API's ForgotPassword, so the code lands in the dev mailbox), /confirmForgotPassword takes
 //! the code and a new password (ConfirmForgotPassword), then back to the login page.
 
-use super::hosted::{
-    ConfirmQuery, PageQuery, client_name, hash_for, internal, login_page, open, page,
-    username_label,
+use super::html::{alert, esc, field, internal};
+use super::pages::{
+    ConfirmQuery, PageQuery, client_name, hash_for, login_page, open, page, username_label,
 };
-use super::html::{alert, esc, field};
 use super::params::{Checked, redirect};
 use super::site::Site;
 use crate::idp::shapes::*;

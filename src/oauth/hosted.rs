@@ -3,14 +3,15 @@
 //! checks them again. Sign-up and confirmation go through the same handlers as the API
 //! (SignUp, ConfirmSignUp, ResendConfirmationCode), so the rules and the mailbox are shared.
 
-use super::authorize;
-use super::html::hidden;
-use super::html::{self, alert, esc, field, info};
-use super::params::{self, AuthorizeParams, Checked, redirect};
+use super::html::{alert, esc, field, info, internal};
+use super::pages::{
+    ConfirmQuery, NewPasswordPending, PageQuery, attribute_fields, call_for, client_name,
+    continue_sign_in, form_value, hash_for, login_page, new_password_page, open, page,
+    username_label, with_cookie,
+};
+use super::params::{Checked, redirect};
 use super::session;
 use super::site::Site;
-use crate::crypto::secret_hash::secret_hash;
-use crate::idp::challenge::{Call, Step};
 use crate::idp::shapes::*;
 use crate::idp::users;
 use crate::model::user::User;
@@ -18,123 +19,12 @@ use crate::protocol::{ApiError, ErrorKind};
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{OriginalUri, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// A page's query: the authorize parameters plus the page's own.
-#[derive(Debug, Default, Deserialize)]
-pub struct PageQuery {
-    #[serde(flatten)]
-    pub params: AuthorizeParams,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ConfirmQuery {
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(flatten)]
-    pub params: AuthorizeParams,
-}
-
-pub(super) async fn open(
-    app: AppState,
-    headers: &HeaderMap,
-    uri: &Uri,
-    params: &AuthorizeParams,
-) -> Result<(Site, Checked), Response> {
-    let site = Site::of(app, headers, uri).await;
-    match params::check(&site, params).await {
-        Ok(c) => Ok((site, c)),
-        Err(r) => Err(r.into_response()),
-    }
-}
-
-pub(super) fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(cause = %e, "hosted UI");
-    html::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
-}
-
-pub(super) fn page(title: &str, body: String) -> Response {
-    html::respond(StatusCode::OK, title, &body)
-}
-
-fn with_cookie(mut resp: Response, cookie: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(cookie) {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    resp
-}
-
-pub(super) fn client_name(c: &Checked) -> String {
-    c.client
-        .client_name
-        .clone()
-        .unwrap_or_else(|| c.client_id.clone())
-}
-
-/// What the sign-in field is called: pools that sign in with an email (or phone) say so.
-pub(super) fn username_label(pool: &UserPoolType) -> &'static str {
-    let attrs = pool.username_attributes.clone().unwrap_or_default();
-    match (
-        attrs.iter().any(|a| a == "email"),
-        attrs.iter().any(|a| a == "phone_number"),
-    ) {
-        (true, true) => "Email or phone number",
-        (true, false) => "Email",
-        (false, true) => "Phone number",
-        _ => "Username",
-    }
-}
-
-pub(super) fn hash_for(c: &Checked, username: &str) -> Option<String> {
-    c.client
-        .client_secret
-        .as_deref()
-        .map(|s| secret_hash(s, username, &c.client_id))
-}
-
 // ---------------------------------------------------------------- /login
-
-pub(super) fn login_page(
-    site: &Site,
-    c: &Checked,
-    username: &str,
-    error: Option<&str>,
-    note: Option<&str>,
-) -> Response {
-    let q = c.params.query();
-    let label = username_label(&c.pool);
-    let body = format!(
-        "<h1>Sign in</h1><p class=\"sub\">to {client}</p>{note}{err}\
-<form method=\"post\" action=\"{action}\" novalidate>\
-{user}{pass}<button type=\"submit\">Sign in</button></form>\
-<div class=\"links\"><a href=\"{forgot}\">Forgot your password?</a>\
-<span>Need an account? <a href=\"{signup}\">Sign up</a></span></div>",
-        client = esc(&client_name(c)),
-        note = info(note),
-        err = alert(error),
-        action = esc(&format!("{}?{q}", site.path("/login"))),
-        user = field(
-            "username",
-            label,
-            if label == "Email" { "email" } else { "text" },
-            username,
-            "autocomplete=\"username\" required autofocus"
-        ),
-        pass = field(
-            "password",
-            "Password",
-            "password",
-            "",
-            "autocomplete=\"current-password\" required"
-        ),
-        forgot = esc(&format!("{}?{q}", site.path("/forgotPassword"))),
-        signup = esc(&format!("{}?{q}", site.path("/signup"))),
-    );
-    page("Sign in", body)
-}
 
 pub async fn login_get(
     State(app): State<AppState>,
@@ -160,14 +50,6 @@ pub struct LoginForm {
     pub username: String,
     #[serde(default)]
     pub password: String,
-}
-
-/// The sign-in call the hosted pages make: the page's client, as an admin-style call (the
-/// pool is known), so the API's own sign-in code runs.
-pub(super) async fn call_for(site: &Site, c: &Checked) -> Result<Call, Response> {
-    Call::load(&site.ctx, Some(&c.pool_id), &c.client_id)
-        .await
-        .map_err(|e| internal(e.message))
 }
 
 pub async fn login_post(
@@ -219,37 +101,6 @@ pub async fn login_post(
         ),
         Err(e) if e.kind == ErrorKind::InternalErrorException => internal(e.message),
         Err(e) => login_page(&site, &c, name, Some(&e.message), None),
-    }
-}
-
-/// Where a sign-in step leads in the browser: signed in (back to the app with a code), or
-/// the page that answers the challenge.
-pub(super) async fn continue_sign_in(
-    site: &Site,
-    c: &Checked,
-    step: Step,
-    shown_name: &str,
-) -> Response {
-    let outcome = match step {
-        Step::SignedIn(user, _) => return authorize::sign_in(site, c, &user).await,
-        Step::Challenge(outcome) => outcome,
-    };
-    let name = outcome.challenge_name.clone().unwrap_or_default();
-    let params = outcome.challenge_parameters.unwrap_or_default();
-    let session = outcome.session.unwrap_or_default();
-    match name.as_str() {
-        "NEW_PASSWORD_REQUIRED" => {
-            let pending = NewPasswordPending {
-                session: &session,
-                username: params
-                    .get("USER_ID_FOR_SRP")
-                    .map(String::as_str)
-                    .unwrap_or(shown_name),
-                required: required_attributes(&params),
-            };
-            new_password_page(site, c, &pending, &[], None)
-        }
-        _ => super::mfa::challenge_page(site, c, &name, &session, &params, shown_name),
     }
 }
 
@@ -330,84 +181,6 @@ async fn pending_user(site: &Site, headers: &HeaderMap, c: &Checked, kind: &str)
 
 // ---------------------------------------------------------------- /newPassword
 
-/// A NEW_PASSWORD_REQUIRED challenge waiting for the page's answer.
-struct NewPasswordPending<'a> {
-    session: &'a str,
-    /// USER_ID_FOR_SRP: the USERNAME the answer names.
-    username: &'a str,
-    /// The required attributes the user lacks (their names, without `userAttributes.`).
-    required: Vec<String>,
-}
-
-/// The challenge's `requiredAttributes` (a JSON list of `userAttributes.<name>`).
-fn required_attributes(params: &BTreeMap<String, String>) -> Vec<String> {
-    params
-        .get("requiredAttributes")
-        .and_then(|r| serde_json::from_str::<Vec<String>>(r).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|n| n.trim_start_matches("userAttributes.").to_string())
-        .collect()
-}
-
-fn new_password_page(
-    site: &Site,
-    c: &Checked,
-    p: &NewPasswordPending,
-    values: &[(String, String)],
-    error: Option<&str>,
-) -> Response {
-    let value = |n: &str| {
-        values
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
-    let attributes: String = p
-        .required
-        .iter()
-        .map(|name| {
-            let id = format!("userAttributes.{name}");
-            field(
-                &id,
-                &attribute_label(name),
-                input_kind(name),
-                value(&id),
-                "required",
-            )
-        })
-        .collect();
-    let body = format!(
-        "<h1>Change password</h1><p class=\"sub\">Please enter a new password.</p>{err}\
-<form method=\"post\" action=\"{action}\" novalidate>{h1}{h2}{attributes}{p1}{p2}\
-<button type=\"submit\">Send</button></form>",
-        err = alert(error),
-        action = esc(&format!(
-            "{}?{}",
-            site.path("/newPassword"),
-            c.params.query()
-        )),
-        h1 = hidden("session", p.session),
-        h2 = hidden("username", p.username),
-        p1 = field(
-            "password",
-            "New password",
-            "password",
-            "",
-            "autocomplete=\"new-password\" required autofocus"
-        ),
-        p2 = field(
-            "confirm_password",
-            "Enter new password again",
-            "password",
-            "",
-            "autocomplete=\"new-password\" required"
-        ),
-    );
-    page("Change password", body)
-}
-
 fn session_expired_page(site: &Site, c: &Checked) -> Response {
     login_page(
         site,
@@ -445,12 +218,7 @@ pub async fn new_password_post(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let get = |n: &str| {
-        form.iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
+    let get = |n: &str| form_value(&form, n);
     let (session, username) = (get("session"), get("username"));
     if session.is_empty() || username.is_empty() {
         return session_expired_page(&site, &c);
@@ -541,57 +309,21 @@ fn signup_attributes(pool: &UserPoolType) -> Vec<String> {
     names
 }
 
-fn attribute_label(name: &str) -> String {
-    match name {
-        "email" => "Email".into(),
-        "phone_number" => "Phone number (+14325551212)".into(),
-        "given_name" => "Given name".into(),
-        "family_name" => "Family name".into(),
-        "name" => "Name".into(),
-        "preferred_username" => "Preferred username".into(),
-        other => other.replace('_', " "),
-    }
-}
-
-fn input_kind(name: &str) -> &'static str {
-    match name {
-        "email" => "email",
-        "phone_number" => "tel",
-        _ => "text",
-    }
-}
-
 fn signup_page(
     site: &Site,
     c: &Checked,
     values: &[(String, String)],
     error: Option<&str>,
 ) -> Response {
-    let value = |n: &str| {
-        values
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
     let label = username_label(&c.pool);
     let mut fields = field(
         "username",
         label,
         if label == "Email" { "email" } else { "text" },
-        &value("username"),
+        form_value(values, "username"),
         "autocomplete=\"username\" required autofocus",
     );
-    for a in signup_attributes(&c.pool) {
-        fields.push_str(&field(
-            &a,
-            &attribute_label(&a),
-            input_kind(&a),
-            &value(&a),
-            "required",
-        ));
-    }
+    fields.push_str(&attribute_fields(&signup_attributes(&c.pool), "", values));
     fields.push_str(&field(
         "password",
         "Password",
@@ -739,7 +471,7 @@ fn confirm_page(
             "",
             "inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus"
         ),
-        hidden_user = html::hidden("username", username),
+        hidden_user = super::html::hidden("username", username),
     );
     page("Confirm your account", body)
 }
@@ -855,17 +587,4 @@ pub async fn confirm_post(
 
 fn confirm_message(e: &ApiError) -> String {
     e.message.clone()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_follow_the_username_attributes() {
-        let mut pool = UserPoolType::default();
-        assert_eq!(username_label(&pool), "Username");
-        pool.username_attributes = Some(vec!["email".into()]);
-        assert_eq!(username_label(&pool), "Email");
-    }
 }

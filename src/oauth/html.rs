@@ -88,6 +88,12 @@ pub fn hidden(name: &str, value: &str) -> String {
     )
 }
 
+/// The answer to a failure the user cannot fix: the cause is logged, never shown.
+pub fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(cause = %e, "hosted UI");
+    error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
+}
+
 /// The error page shown when the request cannot be sent back to the app (unknown client,
 /// redirect_uri not registered, ...).
 pub fn error_page(status: StatusCode, message: &str) -> Response {

@@ -4,12 +4,11 @@
 //! The page posts the code with the challenge's session to /mfa, answered by the API's
 //! `respond`, so codes, expiry and errors are the API's.
 
-use super::hosted::{
-    PageQuery, call_for, continue_sign_in, hash_for, internal, login_page, open, page,
+use super::html::internal;
+use super::pages::{
+    MfaPending, PageQuery, call_for, code_field, continue_sign_in, hash_for, login_page, mfa_page,
+    open,
 };
-use super::html::{alert, esc, field, hidden};
-use super::params::Checked;
-use super::site::Site;
 use crate::state::AppState;
 use axum::Form;
 use axum::extract::{OriginalUri, Query, State};
@@ -17,97 +16,6 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// The challenges the page answers, with the response field that carries the code.
-fn code_field(challenge: &str) -> Option<&'static str> {
-    match challenge {
-        "SMS_MFA" => Some("SMS_MFA_CODE"),
-        "EMAIL_OTP" => Some("EMAIL_OTP_CODE"),
-        "SOFTWARE_TOKEN_MFA" => Some("SOFTWARE_TOKEN_MFA_CODE"),
-        _ => None,
-    }
-}
-
-struct Pending<'a> {
-    challenge: &'a str,
-    session: &'a str,
-    username: &'a str,
-    destination: &'a str,
-}
-
-fn mfa_page(site: &Site, c: &Checked, p: &Pending, error: Option<&str>) -> Response {
-    let text = match p.challenge {
-        "SOFTWARE_TOKEN_MFA" => "Enter the code from your authenticator app.".to_string(),
-        _ if !p.destination.is_empty() => {
-            format!("We have sent a code to {}. Enter it below.", p.destination)
-        }
-        _ => "We have sent you a code. Enter it below.".to_string(),
-    };
-    let body = format!(
-        "<h1>Multi-factor authentication</h1><p class=\"sub\">{text}</p>{err}\
-<form method=\"post\" action=\"{action}\" novalidate>{h1}{h2}{h3}{h4}{code}\
-<button type=\"submit\">Sign in</button></form>",
-        text = esc(&text),
-        err = alert(error),
-        action = esc(&format!("{}?{}", site.path("/mfa"), c.params.query())),
-        h1 = hidden("challenge", p.challenge),
-        h2 = hidden("session", p.session),
-        h3 = hidden("username", p.username),
-        h4 = hidden("destination", p.destination),
-        code = field(
-            "code",
-            "Code",
-            "text",
-            "",
-            "inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus"
-        ),
-    );
-    page("Multi-factor authentication", body)
-}
-
-/// The page for an MFA challenge a sign-in step answered (after /login or /newPassword).
-/// `shown_name` is what the user typed (kept on the login page if something fails).
-pub fn challenge_page(
-    site: &Site,
-    c: &Checked,
-    challenge: &str,
-    session: &str,
-    params: &BTreeMap<String, String>,
-    shown_name: &str,
-) -> Response {
-    if code_field(challenge).is_none() {
-        // SELECT_MFA_TYPE / MFA_SETUP: not offered on these pages; say so rather than sign in.
-        return login_page(
-            site,
-            c,
-            shown_name,
-            Some(&format!(
-                "This sign-in needs {challenge}, which the emulator's hosted pages do not offer \
-                 yet. Sign in through the API (RespondToAuthChallenge) instead."
-            )),
-            None,
-        );
-    }
-    let destination = params
-        .get("CODE_DELIVERY_DESTINATION")
-        .map(String::as_str)
-        .unwrap_or_default();
-    let username = params
-        .get("USER_ID_FOR_SRP")
-        .map(String::as_str)
-        .unwrap_or(shown_name);
-    mfa_page(
-        site,
-        c,
-        &Pending {
-            challenge,
-            session,
-            username,
-            destination,
-        },
-        None,
-    )
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct MfaForm {
@@ -137,7 +45,7 @@ pub async fn mfa_post(
     let Some(field_name) = code_field(&form.challenge) else {
         return login_page(&site, &c, "", Some("Sign in again."), None);
     };
-    let pending = Pending {
+    let pending = MfaPending {
         challenge: &form.challenge,
         session: &form.session,
         username: &form.username,

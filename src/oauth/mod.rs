@@ -14,6 +14,7 @@ pub mod hosted;
 pub mod html;
 pub mod logout;
 pub mod mfa;
+pub mod pages;
 pub mod params;
 pub mod revoke;
 pub mod session;

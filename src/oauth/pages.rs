@@ -1,0 +1,380 @@
+//! What the hosted pages share: the request plumbing every page starts with (the authorize
+//! parameters checked again, the page's client, SECRET_HASH, the sign-in call), and the pages
+//! a sign-in step can land on from any of them: the login page (with a message), the
+//! new-password page and the MFA page. `continue_sign_in` picks among them, so /login,
+//! /newPassword, /signup, /confirm and /mfa (hosted.rs, mfa.rs) import this module and it
+//! imports none of them.
+
+use super::authorize;
+use super::html::{self, alert, esc, field, hidden, info, internal};
+use super::params::{self, AuthorizeParams, Checked};
+use super::site::Site;
+use crate::crypto::secret_hash::secret_hash;
+use crate::idp::challenge::{Call, Step};
+use crate::idp::shapes::*;
+use crate::state::AppState;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A page's query: the authorize parameters plus the page's own.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    #[serde(flatten)]
+    pub params: AuthorizeParams,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ConfirmQuery {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(flatten)]
+    pub params: AuthorizeParams,
+}
+
+pub(super) async fn open(
+    app: AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    params: &AuthorizeParams,
+) -> Result<(Site, Checked), Response> {
+    let site = Site::of(app, headers, uri).await;
+    match params::check(&site, params).await {
+        Ok(c) => Ok((site, c)),
+        Err(r) => Err(r.into_response()),
+    }
+}
+
+pub(super) fn page(title: &str, body: String) -> Response {
+    html::respond(StatusCode::OK, title, &body)
+}
+
+pub(super) fn with_cookie(mut resp: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub(super) fn client_name(c: &Checked) -> String {
+    c.client
+        .client_name
+        .clone()
+        .unwrap_or_else(|| c.client_id.clone())
+}
+
+/// What the sign-in field is called: pools that sign in with an email (or phone) say so.
+pub(super) fn username_label(pool: &UserPoolType) -> &'static str {
+    let attrs = pool.username_attributes.clone().unwrap_or_default();
+    match (
+        attrs.iter().any(|a| a == "email"),
+        attrs.iter().any(|a| a == "phone_number"),
+    ) {
+        (true, true) => "Email or phone number",
+        (true, false) => "Email",
+        (false, true) => "Phone number",
+        _ => "Username",
+    }
+}
+
+pub(super) fn hash_for(c: &Checked, username: &str) -> Option<String> {
+    c.client
+        .client_secret
+        .as_deref()
+        .map(|s| secret_hash(s, username, &c.client_id))
+}
+
+/// The sign-in call the hosted pages make: the page's client, as an admin-style call (the
+/// pool is known), so the API's own sign-in code runs.
+pub(super) async fn call_for(site: &Site, c: &Checked) -> Result<Call, Response> {
+    Call::load(&site.ctx, Some(&c.pool_id), &c.client_id)
+        .await
+        .map_err(|e| internal(e.message))
+}
+
+// ---------------------------------------------------------------- the sign-in pages
+
+pub(super) fn login_page(
+    site: &Site,
+    c: &Checked,
+    username: &str,
+    error: Option<&str>,
+    note: Option<&str>,
+) -> Response {
+    let q = c.params.query();
+    let label = username_label(&c.pool);
+    let body = format!(
+        "<h1>Sign in</h1><p class=\"sub\">to {client}</p>{note}{err}\
+<form method=\"post\" action=\"{action}\" novalidate>\
+{user}{pass}<button type=\"submit\">Sign in</button></form>\
+<div class=\"links\"><a href=\"{forgot}\">Forgot your password?</a>\
+<span>Need an account? <a href=\"{signup}\">Sign up</a></span></div>",
+        client = esc(&client_name(c)),
+        note = info(note),
+        err = alert(error),
+        action = esc(&format!("{}?{q}", site.path("/login"))),
+        user = field(
+            "username",
+            label,
+            if label == "Email" { "email" } else { "text" },
+            username,
+            "autocomplete=\"username\" required autofocus"
+        ),
+        pass = field(
+            "password",
+            "Password",
+            "password",
+            "",
+            "autocomplete=\"current-password\" required"
+        ),
+        forgot = esc(&format!("{}?{q}", site.path("/forgotPassword"))),
+        signup = esc(&format!("{}?{q}", site.path("/signup"))),
+    );
+    page("Sign in", body)
+}
+
+/// Where a sign-in step leads in the browser: signed in (back to the app with a code), or
+/// the page that answers the challenge.
+pub(super) async fn continue_sign_in(
+    site: &Site,
+    c: &Checked,
+    step: Step,
+    shown_name: &str,
+) -> Response {
+    let outcome = match step {
+        Step::SignedIn(user, _) => return authorize::sign_in(site, c, &user).await,
+        Step::Challenge(outcome) => outcome,
+    };
+    let name = outcome.challenge_name.clone().unwrap_or_default();
+    let params = outcome.challenge_parameters.unwrap_or_default();
+    let session = outcome.session.unwrap_or_default();
+    match name.as_str() {
+        "NEW_PASSWORD_REQUIRED" => {
+            let pending = NewPasswordPending {
+                session: &session,
+                username: params
+                    .get("USER_ID_FOR_SRP")
+                    .map(String::as_str)
+                    .unwrap_or(shown_name),
+                required: required_attributes(&params),
+            };
+            new_password_page(site, c, &pending, &[], None)
+        }
+        _ => challenge_page(site, c, &name, &session, &params, shown_name),
+    }
+}
+
+/// A NEW_PASSWORD_REQUIRED challenge waiting for the page's answer.
+pub(super) struct NewPasswordPending<'a> {
+    pub(super) session: &'a str,
+    /// USER_ID_FOR_SRP: the USERNAME the answer names.
+    pub(super) username: &'a str,
+    /// The required attributes the user lacks (their names, without `userAttributes.`).
+    pub(super) required: Vec<String>,
+}
+
+/// The challenge's `requiredAttributes` (a JSON list of `userAttributes.<name>`).
+fn required_attributes(params: &BTreeMap<String, String>) -> Vec<String> {
+    params
+        .get("requiredAttributes")
+        .and_then(|r| serde_json::from_str::<Vec<String>>(r).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| n.trim_start_matches("userAttributes.").to_string())
+        .collect()
+}
+
+pub(super) fn new_password_page(
+    site: &Site,
+    c: &Checked,
+    p: &NewPasswordPending,
+    values: &[(String, String)],
+    error: Option<&str>,
+) -> Response {
+    let attributes = attribute_fields(&p.required, "userAttributes.", values);
+    let body = format!(
+        "<h1>Change password</h1><p class=\"sub\">Please enter a new password.</p>{err}\
+<form method=\"post\" action=\"{action}\" novalidate>{h1}{h2}{attributes}{p1}{p2}\
+<button type=\"submit\">Send</button></form>",
+        err = alert(error),
+        action = esc(&format!(
+            "{}?{}",
+            site.path("/newPassword"),
+            c.params.query()
+        )),
+        h1 = hidden("session", p.session),
+        h2 = hidden("username", p.username),
+        p1 = field(
+            "password",
+            "New password",
+            "password",
+            "",
+            "autocomplete=\"new-password\" required autofocus"
+        ),
+        p2 = field(
+            "confirm_password",
+            "Enter new password again",
+            "password",
+            "",
+            "autocomplete=\"new-password\" required"
+        ),
+    );
+    page("Change password", body)
+}
+
+/// The value a re-shown form had for `name` (empty when it had none).
+pub(super) fn form_value<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
+    values
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+/// Required user attributes as labelled inputs named `<prefix><attribute>`, keeping what
+/// `values` had: the sign-up page's (no prefix) and the new-password page's
+/// (`userAttributes.`, the challenge's own names).
+pub(super) fn attribute_fields(
+    names: &[String],
+    prefix: &str,
+    values: &[(String, String)],
+) -> String {
+    names
+        .iter()
+        .map(|name| {
+            let id = format!("{prefix}{name}");
+            field(
+                &id,
+                &attribute_label(name),
+                input_kind(name),
+                form_value(values, &id),
+                "required",
+            )
+        })
+        .collect()
+}
+
+fn attribute_label(name: &str) -> String {
+    match name {
+        "email" => "Email".into(),
+        "phone_number" => "Phone number (+14325551212)".into(),
+        "given_name" => "Given name".into(),
+        "family_name" => "Family name".into(),
+        "name" => "Name".into(),
+        "preferred_username" => "Preferred username".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+fn input_kind(name: &str) -> &'static str {
+    match name {
+        "email" => "email",
+        "phone_number" => "tel",
+        _ => "text",
+    }
+}
+
+/// The challenges the page answers, with the response field that carries the code.
+pub(super) fn code_field(challenge: &str) -> Option<&'static str> {
+    match challenge {
+        "SMS_MFA" => Some("SMS_MFA_CODE"),
+        "EMAIL_OTP" => Some("EMAIL_OTP_CODE"),
+        "SOFTWARE_TOKEN_MFA" => Some("SOFTWARE_TOKEN_MFA_CODE"),
+        _ => None,
+    }
+}
+
+pub(super) struct MfaPending<'a> {
+    pub(super) challenge: &'a str,
+    pub(super) session: &'a str,
+    pub(super) username: &'a str,
+    pub(super) destination: &'a str,
+}
+
+pub(super) fn mfa_page(site: &Site, c: &Checked, p: &MfaPending, error: Option<&str>) -> Response {
+    let text = match p.challenge {
+        "SOFTWARE_TOKEN_MFA" => "Enter the code from your authenticator app.".to_string(),
+        _ if !p.destination.is_empty() => {
+            format!("We have sent a code to {}. Enter it below.", p.destination)
+        }
+        _ => "We have sent you a code. Enter it below.".to_string(),
+    };
+    let body = format!(
+        "<h1>Multi-factor authentication</h1><p class=\"sub\">{text}</p>{err}\
+<form method=\"post\" action=\"{action}\" novalidate>{h1}{h2}{h3}{h4}{code}\
+<button type=\"submit\">Sign in</button></form>",
+        text = esc(&text),
+        err = alert(error),
+        action = esc(&format!("{}?{}", site.path("/mfa"), c.params.query())),
+        h1 = hidden("challenge", p.challenge),
+        h2 = hidden("session", p.session),
+        h3 = hidden("username", p.username),
+        h4 = hidden("destination", p.destination),
+        code = field(
+            "code",
+            "Code",
+            "text",
+            "",
+            "inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus"
+        ),
+    );
+    page("Multi-factor authentication", body)
+}
+
+/// The page for an MFA challenge a sign-in step answered (after /login or /newPassword).
+/// `shown_name` is what the user typed (kept on the login page if something fails).
+fn challenge_page(
+    site: &Site,
+    c: &Checked,
+    challenge: &str,
+    session: &str,
+    params: &BTreeMap<String, String>,
+    shown_name: &str,
+) -> Response {
+    if code_field(challenge).is_none() {
+        // SELECT_MFA_TYPE / MFA_SETUP: not offered on these pages; say so rather than sign in.
+        return login_page(
+            site,
+            c,
+            shown_name,
+            Some(&format!(
+                "This sign-in needs {challenge}, which the emulator's hosted pages do not offer \
+                 yet. Sign in through the API (RespondToAuthChallenge) instead."
+            )),
+            None,
+        );
+    }
+    let destination = params
+        .get("CODE_DELIVERY_DESTINATION")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let username = params
+        .get("USER_ID_FOR_SRP")
+        .map(String::as_str)
+        .unwrap_or(shown_name);
+    mfa_page(
+        site,
+        c,
+        &MfaPending {
+            challenge,
+            session,
+            username,
+            destination,
+        },
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_follow_the_username_attributes() {
+        let mut pool = UserPoolType::default();
+        assert_eq!(username_label(&pool), "Username");
+        pool.username_attributes = Some(vec!["email".into()]);
+        assert_eq!(username_label(&pool), "Email");
+    }
+}
