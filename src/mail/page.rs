@@ -1,21 +1,8 @@
-//! The HTML pages under `/_dev/`: self-contained (no external assets), escaped.
+//! The HTML pages under `/_dev/`: self-contained (no external assets), written with maud, so
+//! every value from a message (subject, body, addresses) is escaped.
 
 use crate::store::mailbox::{MailboxFilter, StoredMessage};
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}\
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.5rem;\
@@ -23,69 +10,93 @@ text-align:left;vertical-align:top}th{background:#f4f4f4}.code{font:700 1.4rem m
 letter-spacing:.15em;color:#0a5}.body{white-space:pre-wrap;font-size:.9rem;color:#444}\
 .muted{color:#888;font-size:.85rem}";
 
+/// A whole page; `refresh` reloads it every 3 seconds (the mailbox).
+fn layout(title: &str, refresh: bool, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                @if refresh { meta http-equiv="refresh" content="3"; }
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
+}
+
 /// `/_dev/`: links to what the dev routes offer.
 pub fn index() -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cognito-emu dev</title>\
-<style>{STYLE}</style></head><body><h1>cognito-emu</h1><ul>\
-<li><a href=\"/_dev/mailbox\">Mailbox</a>: every code, invitation and message the emulator sent \
-(JSON with <code>Accept: application/json</code>, newest one at <code>/_dev/mailbox/latest</code>)</li>\
-<li><code>POST /_dev/clock/advance</code> <code>{{\"seconds\": N}}</code>: move the clock to expire \
-codes and tokens</li></ul></body></html>"
+    layout(
+        "cognito-emu dev",
+        false,
+        html! {
+            h1 { "cognito-emu" }
+            ul {
+                li {
+                    a href="/_dev/mailbox" { "Mailbox" }
+                    ": every code, invitation and message the emulator sent (JSON with "
+                    code { "Accept: application/json" }
+                    ", newest one at " code { "/_dev/mailbox/latest" } ")"
+                }
+                li {
+                    code { "POST /_dev/clock/advance" } " " code { r#"{"seconds": N}"# }
+                    ": move the clock to expire codes and tokens"
+                }
+            }
+        },
     )
 }
 
 /// `/_dev/mailbox` as a page: newest first, codes prominent, refreshing every 3 seconds.
 pub fn mailbox(messages: &[StoredMessage], filter: &MailboxFilter) -> String {
-    let mut rows = String::new();
-    for m in messages {
-        let when = time_of_day(m.created_at);
-        rows.push_str(&format!(
-            "<tr><td class=\"code\">{}</td><td>{}<div class=\"muted\">{} · {}</div></td>\
-<td>{}<div class=\"muted\">{}</div></td><td><strong>{}</strong><div class=\"body\">{}</div></td>\
-<td class=\"muted\">#{} {}</td></tr>",
-            esc(m.code.as_deref().unwrap_or("")),
-            esc(&m.to),
-            esc(&m.medium),
-            esc(&m.kind),
-            esc(&m.username),
-            esc(&m.pool_id),
-            esc(m.subject.as_deref().unwrap_or("")),
-            esc(&m.body),
-            m.id,
-            when,
-        ));
-    }
-    if messages.is_empty() {
-        rows.push_str("<tr><td colspan=\"5\" class=\"muted\">No messages yet.</td></tr>");
-    }
-    let mut filters = Vec::new();
-    for (k, v) in [
+    let filters: Vec<String> = [
         ("to", &filter.to),
         ("pool", &filter.pool),
         ("username", &filter.username),
         ("kind", &filter.kind),
-    ] {
-        if let Some(v) = v {
-            filters.push(format!("{k} = {}", esc(v)));
-        }
-    }
-    let filters = if filters.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<p class=\"muted\">Filtered: {} — <a href=\"/_dev/mailbox\">show all</a></p>",
-            filters.join(", ")
-        )
-    };
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta http-equiv=\"refresh\" content=\"3\"><title>Mailbox — cognito-emu</title>\
-<style>{STYLE}</style></head><body><h1>Mailbox</h1><p class=\"muted\"><a href=\"/_dev/\">dev index</a> · \
-{} message(s), newest first, refreshes every 3 s</p>{filters}<table><thead><tr><th>Code</th>\
-<th>To</th><th>User / pool</th><th>Message</th><th>Sent</th></tr></thead><tbody>{rows}</tbody>\
-</table></body></html>",
-        messages.len()
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} = {v}")))
+    .collect();
+    layout(
+        "Mailbox — cognito-emu",
+        true,
+        html! {
+            h1 { "Mailbox" }
+            p class="muted" {
+                a href="/_dev/" { "dev index" }
+                " · " (messages.len()) " message(s), newest first, refreshes every 3 s"
+            }
+            @if !filters.is_empty() {
+                p class="muted" {
+                    "Filtered: " (filters.join(", ")) " — "
+                    a href="/_dev/mailbox" { "show all" }
+                }
+            }
+            table {
+                thead { tr { th { "Code" } th { "To" } th { "User / pool" } th { "Message" } th { "Sent" } } }
+                tbody {
+                    @for m in messages {
+                        tr {
+                            td class="code" { (m.code.as_deref().unwrap_or_default()) }
+                            td { (m.to) div class="muted" { (m.medium) " · " (m.kind) } }
+                            td { (m.username) div class="muted" { (m.pool_id) } }
+                            td {
+                                strong { (m.subject.as_deref().unwrap_or_default()) }
+                                div class="body" { (m.body) }
+                            }
+                            td class="muted" { "#" (m.id) " " (time_of_day(m.created_at)) }
+                        }
+                    }
+                    @if messages.is_empty() {
+                        tr { td colspan="5" class="muted" { "No messages yet." } }
+                    }
+                }
+            }
+        },
     )
 }
 
@@ -98,4 +109,38 @@ fn time_of_day(epoch: f64) -> String {
         secs % 3600 / 60,
         secs % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_fields_and_filters_are_escaped() {
+        let evil = "<script>alert(1)</script>";
+        let message = StoredMessage {
+            id: 7,
+            pool_id: format!("us-east-1_{evil}"),
+            username: evil.into(),
+            to: format!("{evil}@example.com"),
+            medium: "EMAIL".into(),
+            kind: "sign_up".into(),
+            subject: Some(format!("Subject {evil}")),
+            body: format!("Body {evil} & \"more\""),
+            code: Some(evil.into()),
+            created_at: 3_600.0,
+        };
+        let filter = MailboxFilter {
+            to: Some(evil.into()),
+            ..Default::default()
+        };
+        let page = mailbox(&[message], &filter);
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("Subject &lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.contains("Body &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;"));
+        assert!(page.contains("Filtered: to = &lt;script&gt;"));
+        assert!(page.contains("#7 01:00:00 UTC"));
+        assert!(page.contains("http-equiv=\"refresh\""));
+        assert!(!index().contains("refresh"));
+    }
 }

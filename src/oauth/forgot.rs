@@ -2,9 +2,10 @@
 //! API's ForgotPassword, so the code lands in the dev mailbox), /confirmForgotPassword takes
 //! the code and a new password (ConfirmForgotPassword), then back to the login page.
 
-use super::html::{alert, esc, field, internal};
+use super::html::{Field, alert, internal};
 use super::pages::{
-    ConfirmQuery, PageQuery, client_name, hash_for, login_page, open, page, username_label,
+    ConfirmQuery, PageQuery, client_name, hash_for, login_page, open, page, page_url,
+    username_field, username_label,
 };
 use super::params::{Checked, redirect};
 use super::site::Site;
@@ -14,29 +15,25 @@ use axum::Form;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use maud::html;
 use serde::Deserialize;
 
 fn forgot_page(site: &Site, c: &Checked, username: &str, error: Option<&str>) -> Response {
-    let q = c.params.query();
-    let label = username_label(&c.pool);
-    let body = format!(
-        "<h1>Forgot your password?</h1>\
-<p class=\"sub\">Enter your {lower} below and we will send a message to reset your password.</p>{err}\
-<form method=\"post\" action=\"{action}\" novalidate>{user}\
-<button type=\"submit\">Reset my password</button></form>\
-<div class=\"links\"><span>Remembered it? <a href=\"{login}\">Sign in</a></span></div>",
-        lower = esc(&label.to_lowercase()),
-        err = alert(error),
-        action = esc(&format!("{}?{q}", site.path("/forgotPassword"))),
-        user = field(
-            "username",
-            label,
-            if label == "Email" { "email" } else { "text" },
-            username,
-            "autocomplete=\"username\" required autofocus"
-        ),
-        login = esc(&format!("{}?{q}", site.path("/login"))),
-    );
+    let lower = username_label(&c.pool).to_lowercase();
+    let body = html! {
+        h1 { "Forgot your password?" }
+        p class="sub" {
+            "Enter your " (lower) " below and we will send a message to reset your password."
+        }
+        (alert(error))
+        form method="post" action=(page_url(site, c, "/forgotPassword")) novalidate {
+            (username_field(&c.pool, username))
+            button type="submit" { "Reset my password" }
+        }
+        div class="links" {
+            span { "Remembered it? " a href=(page_url(site, c, "/login")) { "Sign in" } }
+        }
+    };
     page("Forgot your password?", body)
 }
 
@@ -127,60 +124,28 @@ fn reset_page(
     error: Option<&str>,
 ) -> Response {
     let sent_to = match destination {
-        Some(d) if !d.is_empty() => format!("We have sent a password reset code to {}.", esc(d)),
+        Some(d) if !d.is_empty() => format!("We have sent a password reset code to {d}."),
         _ => "We have sent a password reset code by email or SMS.".to_string(),
     };
-    let dest_q = destination
-        .map(|d| serde_urlencoded::to_string([("destination", d)]).unwrap_or_default())
-        .map(|d| format!("&{d}"))
-        .unwrap_or_default();
-    let user_q = serde_urlencoded::to_string([("username", username)]).unwrap_or_default();
-    let body = format!(
-        "<h1>Reset your password</h1><p class=\"sub\">{sent_to} Enter it below to set a new password \
-for {client}.</p>{err}<form method=\"post\" action=\"{action}\" novalidate>{user}{code}{p1}{p2}\
-<button type=\"submit\">Change password</button></form>\
-<div class=\"links\"><a href=\"{again}\">Send a new code</a></div>",
-        client = esc(&client_name(c)),
-        err = alert(error),
-        action = esc(&format!(
-            "{}?{}&{user_q}{dest_q}",
-            site.path("/confirmForgotPassword"),
-            c.params.query()
-        )),
-        user = field(
-            "username",
-            username_label(&c.pool),
-            "text",
-            username,
-            "autocomplete=\"username\" required"
-        ),
-        code = field(
-            "code",
-            "Code",
-            "text",
-            "",
-            "inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus"
-        ),
-        p1 = field(
-            "password",
-            "New password",
-            "password",
-            "",
-            "autocomplete=\"new-password\" required"
-        ),
-        p2 = field(
-            "confirm_password",
-            "Enter new password again",
-            "password",
-            "",
-            "autocomplete=\"new-password\" required"
-        ),
-        again = esc(&format!(
-            "{}?{}",
-            site.path("/forgotPassword"),
-            c.params.query()
-        )),
-    );
+    let body = html! {
+        h1 { "Reset your password" }
+        p class="sub" {
+            (sent_to) " Enter it below to set a new password for " (client_name(c)) "."
+        }
+        (alert(error))
+        form method="post" action=(confirm_url(site, c, username, destination)) novalidate {
+            (Field::text("username", username_label(&c.pool))
+                .value(username)
+                .autocomplete("username"))
+            (Field::code("Code").autofocus())
+            (Field::password("password", "New password", "new-password"))
+            (Field::password("confirm_password", "Enter new password again", "new-password"))
+            button type="submit" { "Change password" }
+        }
+        div class="links" {
+            a href=(page_url(site, c, "/forgotPassword")) { "Send a new code" }
+        }
+    };
     page("Reset your password", body)
 }
 

@@ -3,11 +3,11 @@
 //! checks them again. Sign-up and confirmation go through the same handlers as the API
 //! (SignUp, ConfirmSignUp, ResendConfirmationCode), so the rules and the mailbox are shared.
 
-use super::html::{alert, esc, field, info, internal};
+use super::html::{Field, alert, hidden, info, internal};
 use super::pages::{
     ConfirmQuery, NewPasswordPending, PageQuery, attribute_fields, call_for, client_name,
-    continue_sign_in, form_value, hash_for, login_page, new_password_page, open, page,
-    username_label, with_cookie,
+    continue_sign_in, form_value, hash_for, login_page, new_password_page, open, page, page_url,
+    username_field, with_cookie,
 };
 use super::params::{Checked, redirect};
 use super::session;
@@ -21,6 +21,7 @@ use axum::Form;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use maud::html;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -315,32 +316,20 @@ fn signup_page(
     values: &[(String, String)],
     error: Option<&str>,
 ) -> Response {
-    let label = username_label(&c.pool);
-    let mut fields = field(
-        "username",
-        label,
-        if label == "Email" { "email" } else { "text" },
-        form_value(values, "username"),
-        "autocomplete=\"username\" required autofocus",
-    );
-    fields.push_str(&attribute_fields(&signup_attributes(&c.pool), "", values));
-    fields.push_str(&field(
-        "password",
-        "Password",
-        "password",
-        "",
-        "autocomplete=\"new-password\" required",
-    ));
-    let q = c.params.query();
-    let body = format!(
-        "<h1>Sign up</h1><p class=\"sub\">for {client}</p>{err}\
-<form method=\"post\" action=\"{action}\" novalidate>{fields}<button type=\"submit\">Sign up</button></form>\
-<div class=\"links\"><span>Already have an account? <a href=\"{login}\">Sign in</a></span></div>",
-        client = esc(&client_name(c)),
-        err = alert(error),
-        action = esc(&format!("{}?{q}", site.path("/signup"))),
-        login = esc(&format!("{}?{q}", site.path("/login"))),
-    );
+    let body = html! {
+        h1 { "Sign up" }
+        p class="sub" { "for " (client_name(c)) }
+        (alert(error))
+        form method="post" action=(page_url(site, c, "/signup")) novalidate {
+            (username_field(&c.pool, form_value(values, "username")))
+            (attribute_fields(&signup_attributes(&c.pool), "", values))
+            (Field::password("password", "Password", "new-password"))
+            button type="submit" { "Sign up" }
+        }
+        div class="links" {
+            span { "Already have an account? " a href=(page_url(site, c, "/login")) { "Sign in" } }
+        }
+    };
     page("Sign up", body)
 }
 
@@ -446,33 +435,24 @@ fn confirm_page(
     error: Option<&str>,
     note: Option<&str>,
 ) -> Response {
-    let q = c.params.query();
-    let user_q = serde_urlencoded::to_string([("username", username)]).unwrap_or_default();
-    let action = esc(&format!("{}?{q}&{user_q}", site.path("/confirm")));
-    let body = format!(
-        "<h1>Confirm your account</h1>\
-<p class=\"sub\">We have sent a code to your email or phone. Enter it below to confirm your account.</p>\
-{note}{err}<form method=\"post\" action=\"{action}\" novalidate>{user}{code}\
-<button type=\"submit\" name=\"action\" value=\"confirm\">Confirm account</button></form>\
-<form method=\"post\" action=\"{action}\">{hidden_user}<button class=\"link\" type=\"submit\" name=\"action\" value=\"resend\">Resend code</button></form>",
-        note = info(note),
-        err = alert(error),
-        user = field(
-            "username",
-            "Username",
-            "text",
-            username,
-            "autocomplete=\"username\" required"
-        ),
-        code = field(
-            "code",
-            "Verification code",
-            "text",
-            "",
-            "inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus"
-        ),
-        hidden_user = super::html::hidden("username", username),
-    );
+    let action = confirm_url(site, c, username);
+    let body = html! {
+        h1 { "Confirm your account" }
+        p class="sub" {
+            "We have sent a code to your email or phone. Enter it below to confirm your account."
+        }
+        (info(note))
+        (alert(error))
+        form method="post" action=(action) novalidate {
+            (Field::text("username", "Username").value(username).autocomplete("username"))
+            (Field::code("Verification code").autofocus())
+            button type="submit" name="action" value="confirm" { "Confirm account" }
+        }
+        form method="post" action=(action) {
+            (hidden("username", username))
+            button class="link" type="submit" name="action" value="resend" { "Resend code" }
+        }
+    };
     page("Confirm your account", body)
 }
 

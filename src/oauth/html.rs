@@ -1,24 +1,10 @@
 //! The hosted pages' HTML: one layout, inline CSS, no external assets (the emulator runs
-//! offline), every field labelled, errors announced with role="alert".
+//! offline), every field labelled, errors announced with role="alert". Written with maud:
+//! every value spliced into a page is escaped; only the stylesheet is `PreEscaped`.
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 
 const STYLE: &str = r#"
 *{box-sizing:border-box}
@@ -40,52 +26,125 @@ footer{text-align:center;font-size:.75rem;color:#687078;margin-top:16px}
 "#;
 
 /// A whole page around `body`.
-pub fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{t}</title><style>{STYLE}</style></head>\
-<body><main>{body}</main><footer>cognito-emu — local Amazon Cognito emulator</footer></body></html>",
-        t = esc(title)
-    )
+pub fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                main { (body) }
+                footer { "cognito-emu — local Amazon Cognito emulator" }
+            }
+        }
+    }
 }
 
 /// A page response with a status.
-pub fn respond(status: StatusCode, title: &str, body: &str) -> Response {
-    (status, Html(page(title, body))).into_response()
+pub fn respond(status: StatusCode, title: &str, body: Markup) -> Response {
+    (status, Html(layout(title, body).into_string())).into_response()
 }
 
 /// The error box, or nothing.
-pub fn alert(error: Option<&str>) -> String {
-    match error {
-        Some(e) if !e.is_empty() => format!("<div class=\"error\" role=\"alert\">{}</div>", esc(e)),
-        _ => String::new(),
+pub fn alert(error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(e) = error.filter(|e| !e.is_empty()) {
+            div class="error" role="alert" { (e) }
+        }
     }
 }
 
 /// The information box, or nothing.
-pub fn info(text: Option<&str>) -> String {
-    match text {
-        Some(t) if !t.is_empty() => format!("<div class=\"info\" role=\"status\">{}</div>", esc(t)),
-        _ => String::new(),
+pub fn info(text: Option<&str>) -> Markup {
+    html! {
+        @if let Some(t) = text.filter(|t| !t.is_empty()) {
+            div class="info" role="status" { (t) }
+        }
     }
 }
 
-/// A labelled input.
-pub fn field(id: &str, label: &str, kind: &str, value: &str, extra: &str) -> String {
-    format!(
-        "<label for=\"{id}\">{l}</label><input id=\"{id}\" name=\"{id}\" type=\"{kind}\" value=\"{v}\" {extra}>",
-        l = esc(label),
-        v = esc(value)
-    )
+/// A labelled, required input; the label's `for`, the input's id and its form name are one.
+pub struct Field<'a> {
+    name: &'a str,
+    label: &'a str,
+    kind: &'static str,
+    value: &'a str,
+    inputmode: Option<&'static str>,
+    autocomplete: Option<&'static str>,
+    autofocus: bool,
+}
+
+impl<'a> Field<'a> {
+    /// A text input, empty.
+    pub fn text(name: &'a str, label: &'a str) -> Self {
+        Field {
+            name,
+            label,
+            kind: "text",
+            value: "",
+            inputmode: None,
+            autocomplete: None,
+            autofocus: false,
+        }
+    }
+
+    /// A password input; `autocomplete` tells password managers which one
+    /// (`current-password`, `new-password`).
+    pub fn password(name: &'a str, label: &'a str, autocomplete: &'static str) -> Self {
+        Field::text(name, label)
+            .kind("password")
+            .autocomplete(autocomplete)
+    }
+
+    /// The one-time code a message or an authenticator app gave.
+    pub fn code(label: &'a str) -> Self {
+        Field {
+            inputmode: Some("numeric"),
+            ..Field::text("code", label).autocomplete("one-time-code")
+        }
+    }
+
+    pub fn kind(self, kind: &'static str) -> Self {
+        Field { kind, ..self }
+    }
+
+    pub fn value(self, value: &'a str) -> Self {
+        Field { value, ..self }
+    }
+
+    pub fn autocomplete(self, autocomplete: &'static str) -> Self {
+        Field {
+            autocomplete: Some(autocomplete),
+            ..self
+        }
+    }
+
+    pub fn autofocus(self) -> Self {
+        Field {
+            autofocus: true,
+            ..self
+        }
+    }
+}
+
+impl Render for Field<'_> {
+    fn render(&self) -> Markup {
+        html! {
+            label for=(self.name) { (self.label) }
+            input id=(self.name) name=(self.name) type=(self.kind) value=(self.value)
+                inputmode=[self.inputmode] autocomplete=[self.autocomplete] required
+                autofocus[self.autofocus];
+        }
+    }
 }
 
 /// A hidden input.
-pub fn hidden(name: &str, value: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-        esc(value)
-    )
+pub fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
 }
 
 /// The answer to a failure the user cannot fix: the cause is logged, never shown.
@@ -100,10 +159,10 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
     respond(
         status,
         "Error",
-        &format!(
-            "<h1>An error was encountered with the requested page.</h1>{}",
-            alert(Some(message))
-        ),
+        html! {
+            h1 { "An error was encountered with the requested page." }
+            (alert(Some(message)))
+        },
     )
 }
 
@@ -112,10 +171,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup() {
+    fn fields_keep_the_markup_the_pages_and_their_tests_rely_on() {
+        let user = Field::text("username", "Email")
+            .kind("email")
+            .value("a@b.c")
+            .autocomplete("username")
+            .autofocus();
         assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+            user.render().into_string(),
+            "<label for=\"username\">Email</label><input id=\"username\" name=\"username\" \
+             type=\"email\" value=\"a@b.c\" autocomplete=\"username\" required autofocus>"
         );
+        assert_eq!(
+            Field::code("Code").render().into_string(),
+            "<label for=\"code\">Code</label><input id=\"code\" name=\"code\" type=\"text\" \
+             value=\"\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required>"
+        );
+        assert_eq!(alert(None).into_string(), "");
+        assert_eq!(info(Some("")).into_string(), "");
+    }
+
+    #[test]
+    fn spliced_values_are_escaped() {
+        let evil = "\"><script>alert('x')</script>&";
+        let escaped = "&quot;&gt;&lt;script&gt;alert('x')&lt;/script&gt;&amp;";
+        for markup in [
+            Field::text("username", evil).value(evil).render(),
+            hidden("username", evil),
+            alert(Some(evil)),
+            info(Some(evil)),
+            layout(evil, html! { (evil) }),
+        ] {
+            let s = markup.into_string();
+            assert!(!s.contains("<script>"), "{s}");
+            assert!(s.contains(escaped), "{s}");
+        }
     }
 }

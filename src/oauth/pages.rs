@@ -6,7 +6,7 @@
 //! imports none of them.
 
 use super::authorize;
-use super::html::{self, alert, esc, field, hidden, info, internal};
+use super::html::{self, Field, alert, hidden, info, internal};
 use super::params::{self, AuthorizeParams, Checked};
 use super::site::Site;
 use crate::crypto::secret_hash::secret_hash;
@@ -15,6 +15,7 @@ use crate::idp::shapes::*;
 use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -46,8 +47,13 @@ pub(super) async fn open(
     }
 }
 
-pub(super) fn page(title: &str, body: String) -> Response {
-    html::respond(StatusCode::OK, title, &body)
+pub(super) fn page(title: &str, body: Markup) -> Response {
+    html::respond(StatusCode::OK, title, body)
+}
+
+/// A hosted page's URL carrying the authorize request's parameters.
+pub(super) fn page_url(site: &Site, c: &Checked, path: &str) -> String {
+    format!("{}?{}", site.path(path), c.params.query())
 }
 
 pub(super) fn with_cookie(mut resp: Response, cookie: &str) -> Response {
@@ -85,6 +91,17 @@ pub(super) fn hash_for(c: &Checked, username: &str) -> Option<String> {
         .map(|s| secret_hash(s, username, &c.client_id))
 }
 
+/// The field the user signs in with, labelled (and typed) after the pool's username
+/// attributes.
+pub(super) fn username_field<'a>(pool: &UserPoolType, value: &'a str) -> Field<'a> {
+    let label = username_label(pool);
+    Field::text("username", label)
+        .kind(if label == "Email" { "email" } else { "text" })
+        .value(value)
+        .autocomplete("username")
+        .autofocus()
+}
+
 /// The sign-in call the hosted pages make: the page's client, as an admin-style call (the
 /// pool is known), so the API's own sign-in code runs.
 pub(super) async fn call_for(site: &Site, c: &Checked) -> Result<Call, Response> {
@@ -102,35 +119,21 @@ pub(super) fn login_page(
     error: Option<&str>,
     note: Option<&str>,
 ) -> Response {
-    let q = c.params.query();
-    let label = username_label(&c.pool);
-    let body = format!(
-        "<h1>Sign in</h1><p class=\"sub\">to {client}</p>{note}{err}\
-<form method=\"post\" action=\"{action}\" novalidate>\
-{user}{pass}<button type=\"submit\">Sign in</button></form>\
-<div class=\"links\"><a href=\"{forgot}\">Forgot your password?</a>\
-<span>Need an account? <a href=\"{signup}\">Sign up</a></span></div>",
-        client = esc(&client_name(c)),
-        note = info(note),
-        err = alert(error),
-        action = esc(&format!("{}?{q}", site.path("/login"))),
-        user = field(
-            "username",
-            label,
-            if label == "Email" { "email" } else { "text" },
-            username,
-            "autocomplete=\"username\" required autofocus"
-        ),
-        pass = field(
-            "password",
-            "Password",
-            "password",
-            "",
-            "autocomplete=\"current-password\" required"
-        ),
-        forgot = esc(&format!("{}?{q}", site.path("/forgotPassword"))),
-        signup = esc(&format!("{}?{q}", site.path("/signup"))),
-    );
+    let body = html! {
+        h1 { "Sign in" }
+        p class="sub" { "to " (client_name(c)) }
+        (info(note))
+        (alert(error))
+        form method="post" action=(page_url(site, c, "/login")) novalidate {
+            (username_field(&c.pool, username))
+            (Field::password("password", "Password", "current-password"))
+            button type="submit" { "Sign in" }
+        }
+        div class="links" {
+            a href=(page_url(site, c, "/forgotPassword")) { "Forgot your password?" }
+            span { "Need an account? " a href=(page_url(site, c, "/signup")) { "Sign up" } }
+        }
+    };
     page("Sign in", body)
 }
 
@@ -192,34 +195,19 @@ pub(super) fn new_password_page(
     values: &[(String, String)],
     error: Option<&str>,
 ) -> Response {
-    let attributes = attribute_fields(&p.required, "userAttributes.", values);
-    let body = format!(
-        "<h1>Change password</h1><p class=\"sub\">Please enter a new password.</p>{err}\
-<form method=\"post\" action=\"{action}\" novalidate>{h1}{h2}{attributes}{p1}{p2}\
-<button type=\"submit\">Send</button></form>",
-        err = alert(error),
-        action = esc(&format!(
-            "{}?{}",
-            site.path("/newPassword"),
-            c.params.query()
-        )),
-        h1 = hidden("session", p.session),
-        h2 = hidden("username", p.username),
-        p1 = field(
-            "password",
-            "New password",
-            "password",
-            "",
-            "autocomplete=\"new-password\" required autofocus"
-        ),
-        p2 = field(
-            "confirm_password",
-            "Enter new password again",
-            "password",
-            "",
-            "autocomplete=\"new-password\" required"
-        ),
-    );
+    let body = html! {
+        h1 { "Change password" }
+        p class="sub" { "Please enter a new password." }
+        (alert(error))
+        form method="post" action=(page_url(site, c, "/newPassword")) novalidate {
+            (hidden("session", p.session))
+            (hidden("username", p.username))
+            (attribute_fields(&p.required, "userAttributes.", values))
+            (Field::password("password", "New password", "new-password").autofocus())
+            (Field::password("confirm_password", "Enter new password again", "new-password"))
+            button type="submit" { "Send" }
+        }
+    };
     page("Change password", body)
 }
 
@@ -239,20 +227,14 @@ pub(super) fn attribute_fields(
     names: &[String],
     prefix: &str,
     values: &[(String, String)],
-) -> String {
-    names
-        .iter()
-        .map(|name| {
-            let id = format!("{prefix}{name}");
-            field(
-                &id,
-                &attribute_label(name),
-                input_kind(name),
-                form_value(values, &id),
-                "required",
-            )
-        })
-        .collect()
+) -> Markup {
+    html! {
+        @for name in names {
+            @let id = format!("{prefix}{name}");
+            @let label = attribute_label(name);
+            (Field::text(&id, &label).kind(input_kind(name)).value(form_value(values, &id)))
+        }
+    }
 }
 
 fn attribute_label(name: &str) -> String {
@@ -300,25 +282,19 @@ pub(super) fn mfa_page(site: &Site, c: &Checked, p: &MfaPending, error: Option<&
         }
         _ => "We have sent you a code. Enter it below.".to_string(),
     };
-    let body = format!(
-        "<h1>Multi-factor authentication</h1><p class=\"sub\">{text}</p>{err}\
-<form method=\"post\" action=\"{action}\" novalidate>{h1}{h2}{h3}{h4}{code}\
-<button type=\"submit\">Sign in</button></form>",
-        text = esc(&text),
-        err = alert(error),
-        action = esc(&format!("{}?{}", site.path("/mfa"), c.params.query())),
-        h1 = hidden("challenge", p.challenge),
-        h2 = hidden("session", p.session),
-        h3 = hidden("username", p.username),
-        h4 = hidden("destination", p.destination),
-        code = field(
-            "code",
-            "Code",
-            "text",
-            "",
-            "inputmode=\"numeric\" autocomplete=\"one-time-code\" required autofocus"
-        ),
-    );
+    let body = html! {
+        h1 { "Multi-factor authentication" }
+        p class="sub" { (text) }
+        (alert(error))
+        form method="post" action=(page_url(site, c, "/mfa")) novalidate {
+            (hidden("challenge", p.challenge))
+            (hidden("session", p.session))
+            (hidden("username", p.username))
+            (hidden("destination", p.destination))
+            (Field::code("Code").autofocus())
+            button type="submit" { "Sign in" }
+        }
+    };
     page("Multi-factor authentication", body)
 }
 

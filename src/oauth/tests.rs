@@ -1447,3 +1447,107 @@ async fn hosted_new_password_asks_for_the_required_attributes_the_user_lacks() {
         .unwrap();
     assert_eq!(user.attr("given_name"), Some("Gus"));
 }
+
+/// What a user, an admin or a crafted link can put on a page comes out as text: the client's
+/// name, a redirect_uri, an echoed username or login_hint, hidden fields re-sent by a form,
+/// and the masked destination in a query.
+#[tokio::test]
+async fn user_supplied_values_on_pages_are_escaped() {
+    const EVIL: &str = "\"><script>alert(1)</script>";
+    const ESCAPED: &str = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;";
+    let e = env().await;
+    let evil_callback = format!("{CALLBACK}?next={EVIL}");
+    let client = crate::idp::clients::create_user_pool_client(
+        e.ctx.clone(),
+        CreateUserPoolClientRequest {
+            user_pool_id: e.pool_id.clone(),
+            client_name: format!("web {EVIL}"),
+            allowed_o_auth_flows_user_pool_client: Some(true),
+            allowed_o_auth_flows: Some(vec!["code".into()]),
+            allowed_o_auth_scopes: Some(vec!["openid".into()]),
+            callback_ur_ls: Some(vec![evil_callback.clone()]),
+            supported_identity_providers: Some(vec!["COGNITO".into()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .user_pool_client
+    .unwrap();
+    let q = form(&[
+        ("response_type", "code"),
+        ("client_id", client.client_id.as_deref().unwrap()),
+        ("redirect_uri", &evil_callback),
+        ("login_hint", EVIL),
+    ]);
+    let user = form(&[("username", EVIL), ("destination", EVIL)]);
+    let pages = [
+        ("GET", format!("/login?{q}"), String::new()),
+        (
+            "POST",
+            format!("/login?{q}"),
+            form(&[("username", EVIL), ("password", "wrong")]),
+        ),
+        ("GET", format!("/signup?{q}"), String::new()),
+        ("GET", format!("/forgotPassword?{q}"), String::new()),
+        ("GET", format!("/confirm?{q}&{user}"), String::new()),
+        (
+            "GET",
+            format!("/confirmForgotPassword?{q}&{user}"),
+            String::new(),
+        ),
+        (
+            "POST",
+            format!("/newPassword?{q}"),
+            form(&[
+                ("session", EVIL),
+                ("username", EVIL),
+                ("userAttributes.name", EVIL),
+                ("password", "a"),
+                ("confirm_password", "b"),
+            ]),
+        ),
+        (
+            "POST",
+            format!("/mfa?{q}"),
+            form(&[
+                ("challenge", "SMS_MFA"),
+                ("session", EVIL),
+                ("username", EVIL),
+                ("destination", EVIL),
+                ("code", ""),
+            ]),
+        ),
+    ];
+    for (method, url, body) in pages {
+        let r = call(&e.app, method, &url, &[], &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{method} {url}: {}", r.body);
+        assert!(!r.body.contains("<script>"), "{method} {url}: {}", r.body);
+        // The echoed value is there, as text; the URLs carry it percent-encoded.
+        assert!(r.body.contains(ESCAPED), "{method} {url}: {}", r.body);
+        let action = form_action(&r.body);
+        assert_eq!(
+            param(&action, "redirect_uri").as_deref(),
+            Some(evil_callback.as_str())
+        );
+    }
+    let login = call(&e.app, "GET", &format!("/login?{q}"), &[], "").await;
+    assert!(login.body.contains(&format!("to web {ESCAPED}</p>")));
+    assert!(login.body.contains(&format!("value=\"{ESCAPED}\"")));
+    let mfa = call(
+        &e.app,
+        "POST",
+        &format!("/mfa?{q}"),
+        &[],
+        &form(&[("challenge", "SMS_MFA"), ("destination", EVIL)]),
+    )
+    .await;
+    assert!(
+        mfa.body
+            .contains(&format!("We have sent a code to {ESCAPED}."))
+    );
+    assert_eq!(
+        hidden_input(&mfa.body, "destination"),
+        ESCAPED.replace("&amp;", "&")
+    );
+}
