@@ -78,7 +78,7 @@ use crate::idp::shapes::{
     CreateGroupRequest, CreateUserPoolClientRequest, CreateUserPoolRequest,
 };
 use crate::idp::user_pools::{create_pool_with_id, load_pool};
-use crate::idp::users::resolve_user;
+use crate::idp::users::lookup::resolve_user;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::model::IDP;
 use crate::protocol::validate::{Invalid, validate_input};

@@ -6,7 +6,14 @@ use super::attributes::{self, WriteBy};
 use super::shapes::*;
 use super::sign_up::{insert_new_user, new_user, verified_alias};
 use super::user_pools::load_pool;
-use super::users::{self, PolicyWording};
+use super::users::attribute_writes::{delete_attributes, mark_verified, update_attributes};
+use super::users::codes::{FORGOT_PASSWORD, RESET_CODE_SECS, send_code};
+use super::users::destinations::recovery_destination;
+use super::users::lookup::require_user;
+use super::users::password_policy::{
+    PolicyWording, check_password_policy, generate_temporary_password,
+};
+use super::users::wire::{attribute_types, user_type};
 use crate::cpu::hash_password;
 use crate::mail::{self, Medium};
 use crate::model::user::{User, UserStatus};
@@ -88,14 +95,14 @@ pub async fn admin_create_user(
     let action = input.message_action.as_deref();
     let password = match input.temporary_password.as_deref() {
         Some(p) => {
-            users::check_password_policy(&pool, p, PolicyWording::Admin)?;
+            check_password_policy(&pool, p, PolicyWording::Admin)?;
             p.to_string()
         }
-        None => users::generate_temporary_password(&pool),
+        None => generate_temporary_password(&pool),
     };
     let now = ctx.clock.now_epoch();
     let user = if action == Some("RESEND") {
-        let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+        let mut user = require_user(&ctx, &pool, &input.username).await?;
         if user.status != UserStatus::ForceChangePassword {
             return Err(ApiError::new(
                 ErrorKind::UnsupportedUserStateException,
@@ -122,7 +129,7 @@ pub async fn admin_create_user(
             let flag = format!("{attr}_verified");
             if user.attr_is_true(&flag) {
                 user.set_attr(&flag, "false");
-                users::mark_verified(&ctx, &pool, &mut user, attr, force).await?;
+                mark_verified(&ctx, &pool, &mut user, attr, force).await?;
                 unique.extend(verified_alias(&pool, &user, attr, force));
             }
         }
@@ -164,7 +171,7 @@ pub async fn admin_create_user(
         send_invitation(&ctx, &pool, &user, &password, &desired).await?;
     }
     Ok(AdminCreateUserResponse {
-        user: Some(users::user_type(&user)),
+        user: Some(user_type(&user)),
     })
 }
 
@@ -173,11 +180,11 @@ pub async fn admin_get_user(
     input: AdminGetUserRequest,
 ) -> ApiResult<AdminGetUserResponse> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let user = users::require_user(&ctx, &pool, &input.username).await?;
+    let user = require_user(&ctx, &pool, &input.username).await?;
     let (mfa_options, mfa_list, preferred) = super::mfa::user_settings(&ctx, &user).await?;
     Ok(AdminGetUserResponse {
         username: user.username.clone(),
-        user_attributes: Some(users::attribute_types(&user)),
+        user_attributes: Some(attribute_types(&user)),
         user_create_date: Some(user.created),
         user_last_modified_date: Some(user.modified),
         enabled: Some(user.enabled),
@@ -193,7 +200,7 @@ pub async fn admin_delete_user(
     input: AdminDeleteUserRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let user = users::require_user(&ctx, &pool, &input.username).await?;
+    let user = require_user(&ctx, &pool, &input.username).await?;
     // Of concurrent deletes of one user, one deletes it; the others find no user.
     if !ctx.store.delete_user(&user.pool_id, &user.username).await? {
         return Err(ApiError::user_not_found());
@@ -209,8 +216,8 @@ pub async fn admin_set_user_password(
     input: AdminSetUserPasswordRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
-    users::check_password_policy(&pool, &input.password, PolicyWording::Admin)?;
+    let mut user = require_user(&ctx, &pool, &input.username).await?;
+    check_password_policy(&pool, &input.password, PolicyWording::Admin)?;
     user.password = Some(hash_password(&user.pool_id, &user.username, &input.password).await?);
     user.status = if input.permanent == Some(true) {
         UserStatus::Confirmed
@@ -229,7 +236,7 @@ async fn set_enabled(
     enabled: bool,
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(ctx, pool_id).await?;
-    let mut user = users::require_user(ctx, &pool, name).await?;
+    let mut user = require_user(ctx, &pool, name).await?;
     user.enabled = enabled;
     user.modified = ctx.clock.now_epoch();
     ctx.store.save_user(&user).await?;
@@ -263,7 +270,7 @@ pub async fn admin_reset_user_password(
     input: AdminResetUserPasswordRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+    let mut user = require_user(&ctx, &pool, &input.username).await?;
     if !user.enabled {
         return Err(ApiError::not_authorized("User is disabled."));
     }
@@ -274,20 +281,20 @@ pub async fn admin_reset_user_password(
             "User password cannot be reset in the current state.",
         ));
     }
-    let dest = users::recovery_destination(&pool, &user)?;
+    let dest = recovery_destination(&pool, &user)?;
     if user.status != UserStatus::Unconfirmed {
         user.status = UserStatus::ResetRequired;
     }
     user.modified = ctx.clock.now_epoch();
     ctx.store.save_user(&user).await?;
-    users::send_code(
+    send_code(
         &ctx,
         &pool,
         &user,
         &dest,
-        users::FORGOT_PASSWORD,
+        FORGOT_PASSWORD,
         "forgot_password",
-        users::RESET_CODE_SECS,
+        RESET_CODE_SECS,
     )
     .await?;
     Ok(serde_json::json!({}))
@@ -298,9 +305,9 @@ pub async fn admin_update_user_attributes(
     input: AdminUpdateUserAttributesRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+    let mut user = require_user(&ctx, &pool, &input.username).await?;
     let attrs = attributes::validate(&pool, &input.user_attributes, WriteBy::Update)?;
-    users::update_attributes(&ctx, &pool, &mut user, attrs).await?;
+    update_attributes(&ctx, &pool, &mut user, attrs).await?;
     Ok(serde_json::json!({}))
 }
 
@@ -309,8 +316,8 @@ pub async fn admin_delete_user_attributes(
     input: AdminDeleteUserAttributesRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
-    users::delete_attributes(&ctx, &pool, &mut user, &input.user_attribute_names).await?;
+    let mut user = require_user(&ctx, &pool, &input.username).await?;
+    delete_attributes(&ctx, &pool, &mut user, &input.user_attribute_names).await?;
     Ok(serde_json::json!({}))
 }
 
@@ -475,7 +482,7 @@ mod tests {
         admin_create_user(ctx.clone(), r.clone()).await.unwrap();
         let m = latest(&ctx, "gina@example.com").await;
         let temp = m.code.unwrap();
-        users::check_password_policy(&pool, &temp, PolicyWording::Admin).unwrap();
+        check_password_policy(&pool, &temp, PolicyWording::Admin).unwrap();
         let u = ctx
             .store
             .get_user(pool.id.as_deref().unwrap(), "gina")
@@ -567,7 +574,7 @@ mod tests {
         assert_eq!(m.kind, "forgot_password");
         assert!(
             ctx.store
-                .get_code(&pool_id, "jack", users::FORGOT_PASSWORD)
+                .get_code(&pool_id, "jack", FORGOT_PASSWORD)
                 .await
                 .unwrap()
                 .is_some()

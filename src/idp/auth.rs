@@ -11,7 +11,9 @@ use super::challenge::{
     invalid_session, param, random_b64, reset_required,
 };
 use super::shapes::*;
-use super::users::{PolicyWording, check_password_policy, check_secret_hash, resolve_user};
+use super::users::lookup::resolve_user;
+use super::users::password_policy::{PolicyWording, check_password_policy};
+use super::users::public_call::check_secret_hash;
 use crate::crypto::srp;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;

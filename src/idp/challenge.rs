@@ -9,7 +9,8 @@
 //! to the API and the browser at once. This module imports neither flow.
 
 use super::shapes::*;
-use super::users::{check_secret_hash, resolve_user};
+use super::users::lookup::resolve_user;
+use super::users::public_call::{check_secret_hash, prevents_user_existence_errors};
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
@@ -79,7 +80,7 @@ impl Call {
     }
 
     pub fn prevents_existence_errors(&self) -> bool {
-        super::users::prevents_user_existence_errors(&self.client)
+        prevents_user_existence_errors(&self.client)
     }
 
     /// The answer for a user that does not exist.

@@ -8,7 +8,7 @@
 use super::challenge::{
     self, Call, ChallengeState, CustomRound, Outcome, Step, check_enabled, incorrect, param,
 };
-use super::users::resolve_user;
+use super::users::lookup::resolve_user;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};

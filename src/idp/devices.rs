@@ -16,7 +16,7 @@ use super::challenge::{
 };
 use super::shapes::*;
 use super::user_pools::load_pool;
-use super::users::require_user;
+use super::users::lookup::{require_user, resolve_user};
 use crate::crypto::srp;
 use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
@@ -145,7 +145,7 @@ pub async fn respond_srp(
         }
         // Clients written before Cognito required the Session here (pycognito) send none:
         // the device's SRP proof is then the whole sign-in, as it was.
-        None => super::users::resolve_user(ctx, &call.pool, username)
+        None => resolve_user(ctx, &call.pool, username)
             .await?
             .ok_or_else(|| call.unknown_user())?,
     };

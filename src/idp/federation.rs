@@ -7,7 +7,7 @@
 //! `<pool id>_<ProviderName>`.
 
 use super::shapes::*;
-use super::users::username_key;
+use super::users::lookup::username_key;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};

@@ -1,7 +1,11 @@
 //! ForgotPassword and ConfirmForgotPassword.
 
 use super::shapes::*;
-use super::users::{self, Destination, PolicyWording};
+use super::users::codes::{FORGOT_PASSWORD, RESET_CODE_SECS, check_code, code_mismatch, send_code};
+use super::users::destinations::{Destination, recovery_destination};
+use super::users::lookup::resolve_user;
+use super::users::password_policy::{PolicyWording, check_password_policy};
+use super::users::public_call::{prevents_user_existence_errors, public_call};
 use crate::cpu::hash_password;
 use crate::model::user::UserStatus;
 use crate::protocol::ctx::Ctx;
@@ -22,14 +26,14 @@ pub async fn forgot_password(
     ctx: Ctx,
     input: ForgotPasswordRequest,
 ) -> ApiResult<ForgotPasswordResponse> {
-    let (pool, client) = users::public_call(
+    let (pool, client) = public_call(
         &ctx,
         &input.client_id,
         &input.username,
         input.secret_hash.as_deref(),
     )
     .await?;
-    let mut found = users::resolve_user(&ctx, &pool, &input.username).await?;
+    let mut found = resolve_user(&ctx, &pool, &input.username).await?;
     if found.is_none() {
         found = super::user_migration::migrate(
             &ctx,
@@ -42,7 +46,7 @@ pub async fn forgot_password(
         .await?;
     }
     let Some(user) = found else {
-        if users::prevents_user_existence_errors(&client) {
+        if prevents_user_existence_errors(&client) {
             let dest = if input.username.starts_with('+') {
                 Destination::sms(&input.username)
             } else if input.username.contains('@') {
@@ -66,15 +70,15 @@ pub async fn forgot_password(
             "User password cannot be reset in the current state.",
         ));
     }
-    let dest = users::recovery_destination(&pool, &user)?;
-    let details = users::send_code(
+    let dest = recovery_destination(&pool, &user)?;
+    let details = send_code(
         &ctx,
         &pool,
         &user,
         &dest,
-        users::FORGOT_PASSWORD,
+        FORGOT_PASSWORD,
         "forgot_password",
-        users::RESET_CODE_SECS,
+        RESET_CODE_SECS,
     )
     .await?;
     Ok(ForgotPasswordResponse {
@@ -86,27 +90,21 @@ pub async fn confirm_forgot_password(
     ctx: Ctx,
     input: ConfirmForgotPasswordRequest,
 ) -> ApiResult<serde_json::Value> {
-    let (pool, client) = users::public_call(
+    let (pool, client) = public_call(
         &ctx,
         &input.client_id,
         &input.username,
         input.secret_hash.as_deref(),
     )
     .await?;
-    let Some(mut user) = users::resolve_user(&ctx, &pool, &input.username).await? else {
-        if users::prevents_user_existence_errors(&client) {
-            return Err(users::code_mismatch());
+    let Some(mut user) = resolve_user(&ctx, &pool, &input.username).await? else {
+        if prevents_user_existence_errors(&client) {
+            return Err(code_mismatch());
         }
         return Err(not_found());
     };
-    users::check_code(
-        &ctx,
-        &user,
-        users::FORGOT_PASSWORD,
-        &input.confirmation_code,
-    )
-    .await?;
-    users::check_password_policy(&pool, &input.password, PolicyWording::Change)?;
+    check_code(&ctx, &user, FORGOT_PASSWORD, &input.confirmation_code).await?;
+    check_password_policy(&pool, &input.password, PolicyWording::Change)?;
     user.password = Some(hash_password(&user.pool_id, &user.username, &input.password).await?);
     if matches!(
         user.status,
@@ -118,7 +116,7 @@ pub async fn confirm_forgot_password(
     // Spending the code and setting the password are one write: of concurrent requests with
     // one code, one sets its password and the others get what a later request would.
     let spend = SpendCode {
-        purpose: users::FORGOT_PASSWORD,
+        purpose: FORGOT_PASSWORD,
         code: &input.confirmation_code,
         now: user.modified,
     };
@@ -130,14 +128,8 @@ pub async fn confirm_forgot_password(
         Checked::Done => {}
         Checked::UserGone => return Err(not_found()),
         Checked::CodeRejected => {
-            users::check_code(
-                &ctx,
-                &user,
-                users::FORGOT_PASSWORD,
-                &input.confirmation_code,
-            )
-            .await?;
-            return Err(users::code_mismatch());
+            check_code(&ctx, &user, FORGOT_PASSWORD, &input.confirmation_code).await?;
+            return Err(code_mismatch());
         }
         other => {
             return Err(ApiError::internal(format!(

@@ -4,7 +4,8 @@
 
 use super::shapes::*;
 use super::user_pools::load_pool;
-use super::users;
+use super::users::lookup::require_user;
+use super::users::wire::user_type;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::groups::AddMember;
@@ -131,7 +132,7 @@ pub async fn admin_add_user_to_group(
     input: AdminAddUserToGroupRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let user = users::require_user(&ctx, &pool, &input.username).await?;
+    let user = require_user(&ctx, &pool, &input.username).await?;
     load_group(&ctx, &input.user_pool_id, &input.group_name).await?;
     // Checked again where the membership is written: the user or the group may be deleted
     // meanwhile.
@@ -151,7 +152,7 @@ pub async fn admin_remove_user_from_group(
     input: AdminRemoveUserFromGroupRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let user = users::require_user(&ctx, &pool, &input.username).await?;
+    let user = require_user(&ctx, &pool, &input.username).await?;
     load_group(&ctx, &input.user_pool_id, &input.group_name).await?;
     ctx.store
         .remove_member(&input.user_pool_id, &input.group_name, &user.username)
@@ -164,7 +165,7 @@ pub async fn admin_list_groups_for_user(
     input: AdminListGroupsForUserRequest,
 ) -> ApiResult<AdminListGroupsForUserResponse> {
     let pool = load_pool(&ctx, &input.user_pool_id).await?;
-    let user = users::require_user(&ctx, &pool, &input.username).await?;
+    let user = require_user(&ctx, &pool, &input.username).await?;
     let all = groups_of_user(&ctx, &input.user_pool_id, &user.username).await?;
     // Few groups per user: page by position in the precedence order.
     let start: usize = match input.next_token.as_deref() {
@@ -207,7 +208,7 @@ pub async fn list_users_in_group(
     let mut out = Vec::with_capacity(names.len());
     for name in &names {
         if let Some(u) = ctx.store.get_user(&input.user_pool_id, name).await? {
-            out.push(users::user_type(&u));
+            out.push(user_type(&u));
         }
     }
     Ok(ListUsersInGroupResponse {

@@ -2,7 +2,8 @@
 
 use super::shapes::*;
 use super::user_pools::load_pool;
-use super::users;
+use super::users::lookup::username_key;
+use super::users::wire::user_type;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use crate::store::users::{FilterOp, UserCursor, UserFilter};
@@ -34,7 +35,7 @@ pub fn parse_filter(pool: &UserPoolType, text: &str) -> ApiResult<Option<UserFil
         .ok_or_else(bad_filter)?
         .replace("\\\"", "\"");
     let (column, value) = match name {
-        "username" => ("username_key", users::username_key(pool, &value)),
+        "username" => ("username_key", username_key(pool, &value)),
         "email" => ("email", value.to_lowercase()),
         "phone_number" => ("phone_number", value),
         "preferred_username" => ("preferred_username", value.to_lowercase()),
@@ -111,7 +112,7 @@ pub async fn list_users(ctx: Ctx, input: ListUsersRequest) -> ApiResult<ListUser
     let users = found
         .iter()
         .map(|u| {
-            let mut t = users::user_type(u);
+            let mut t = user_type(u);
             if let (Some(wanted), Some(attrs)) = (wanted, t.attributes.as_mut()) {
                 attrs.retain(|a| wanted.contains(&a.name));
             }

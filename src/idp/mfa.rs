@@ -9,6 +9,7 @@
 
 use super::challenge::{self, Call, ChallengeState, Outcome, Step, check_enabled, param};
 use super::shapes::*;
+use super::users::lookup::require_user;
 use crate::crypto::totp;
 use crate::mail::Medium;
 use crate::model::user::User;
@@ -451,7 +452,7 @@ pub async fn admin_set_user_mfa_preference(
     input: AdminSetUserMFAPreferenceRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
-    let user = super::users::require_user(&ctx, &pool, &input.username).await?;
+    let user = require_user(&ctx, &pool, &input.username).await?;
     set_preference(
         &ctx,
         &user,

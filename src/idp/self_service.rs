@@ -5,7 +5,13 @@
 use super::attributes::{self, WriteBy};
 use super::shapes::*;
 use super::user_pools::load_pool;
-use super::users::{self, Destination, PolicyWording};
+use super::users::attribute_writes::{delete_attributes, mark_verified, update_attributes};
+use super::users::codes::{
+    CONFIRMATION_CODE_SECS, check_code, code_mismatch, send_code, verify_purpose,
+};
+use super::users::destinations::Destination;
+use super::users::password_policy::{PolicyWording, check_password_policy};
+use super::users::wire::attribute_types;
 use crate::cpu::{check_password, hash_password};
 use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
@@ -41,7 +47,7 @@ pub async fn get_user(ctx: Ctx, input: GetUserRequest) -> ApiResult<GetUserRespo
     let (mfa_options, mfa_list, preferred) = super::mfa::user_settings(&ctx, &user).await?;
     Ok(GetUserResponse {
         username: user.username.clone(),
-        user_attributes: users::attribute_types(&user),
+        user_attributes: attribute_types(&user),
         mfa_options,
         user_mfa_setting_list: mfa_list,
         preferred_mfa_setting: preferred,
@@ -61,7 +67,7 @@ pub async fn update_user_attributes(
     {
         attributes::check_client_may_write(&client, &attrs)?;
     }
-    let details = users::update_attributes(&ctx, &pool, &mut user, attrs).await?;
+    let details = update_attributes(&ctx, &pool, &mut user, attrs).await?;
     Ok(UpdateUserAttributesResponse {
         code_delivery_details_list: (!details.is_empty()).then_some(details),
     })
@@ -98,14 +104,14 @@ pub async fn get_user_attribute_verification_code(
             "User does not have the attribute {attribute}"
         )));
     };
-    let details = users::send_code(
+    let details = send_code(
         &ctx,
         &pool,
         &user,
         &dest,
-        &users::verify_purpose(attribute),
+        &verify_purpose(attribute),
         "verify_attribute",
-        users::CONFIRMATION_CODE_SECS,
+        CONFIRMATION_CODE_SECS,
     )
     .await?;
     Ok(GetUserAttributeVerificationCodeResponse {
@@ -119,8 +125,8 @@ pub async fn verify_user_attribute(
 ) -> ApiResult<serde_json::Value> {
     let (_, pool, mut user) = signed_in(&ctx, &input.access_token).await?;
     let attribute = contact_attribute(&input.attribute_name)?;
-    let purpose = users::verify_purpose(attribute);
-    users::check_code(&ctx, &user, &purpose, &input.code).await?;
+    let purpose = verify_purpose(attribute);
+    check_code(&ctx, &user, &purpose, &input.code).await?;
     // A value waiting for verification (AttributesRequireVerificationBeforeUpdate) replaces
     // the original now.
     let pending = ctx
@@ -130,7 +136,7 @@ pub async fn verify_user_attribute(
     if let Some(value) = &pending {
         user.set_attr(attribute, value);
     }
-    users::mark_verified(&ctx, &pool, &mut user, attribute, false).await?;
+    mark_verified(&ctx, &pool, &mut user, attribute, false).await?;
     user.modified = ctx.clock.now_epoch();
     // Spending the code, the alias check and the write are one step: of concurrent requests
     // with one code one succeeds, and no two users end up holding one verified alias.
@@ -150,8 +156,8 @@ pub async fn verify_user_attribute(
         Checked::Done => {}
         Checked::UserGone => return Err(ApiError::user_not_found()),
         Checked::CodeRejected => {
-            users::check_code(&ctx, &user, &purpose, &input.code).await?;
-            return Err(users::code_mismatch());
+            check_code(&ctx, &user, &purpose, &input.code).await?;
+            return Err(code_mismatch());
         }
         Checked::Taken(i) => return Err(crate::idp::sign_up::unique_taken(&unique[i])),
         other => {
@@ -173,7 +179,7 @@ pub async fn delete_user_attributes(
     input: DeleteUserAttributesRequest,
 ) -> ApiResult<serde_json::Value> {
     let (_, pool, mut user) = signed_in(&ctx, &input.access_token).await?;
-    users::delete_attributes(&ctx, &pool, &mut user, &input.user_attribute_names).await?;
+    delete_attributes(&ctx, &pool, &mut user, &input.user_attribute_names).await?;
     Ok(serde_json::json!({}))
 }
 
@@ -202,7 +208,7 @@ pub async fn change_password(
     if !previous_ok {
         return Err(ApiError::not_authorized("Incorrect username or password."));
     }
-    users::check_password_policy(&pool, &input.proposed_password, PolicyWording::Change)?;
+    check_password_policy(&pool, &input.proposed_password, PolicyWording::Change)?;
     user.password =
         Some(hash_password(&user.pool_id, &user.username, &input.proposed_password).await?);
     user.modified = ctx.clock.now_epoch();

@@ -3,6 +3,7 @@
 //! call) rejects the family's access tokens with "Access Token has been revoked".
 
 use super::shapes::*;
+use super::users::lookup::require_user;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::tokens::{ADMIN_SCOPE, verify_access_token};
@@ -28,7 +29,7 @@ pub async fn admin_user_global_sign_out(
     input: AdminUserGlobalSignOutRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
-    let user = super::users::require_user(&ctx, &pool, &input.username).await?;
+    let user = require_user(&ctx, &pool, &input.username).await?;
     ctx.store
         .revoke_user_token_families(&input.user_pool_id, &user.username, ctx.clock.now_epoch())
         .await?;

@@ -2,7 +2,15 @@
 
 use super::attributes::{self, WriteBy};
 use super::shapes::*;
-use super::users::{self, Destination, PolicyWording};
+use super::users::attribute_writes::mark_verified;
+use super::users::codes::{CONFIRMATION_CODE_SECS, check_code, code_mismatch, send_code};
+use super::users::destinations::{Destination, confirmation_destination};
+use super::users::lookup::{
+    is_alias_attribute, is_username_attribute, require_user, resolve_user, username_key,
+    uses_username_attributes,
+};
+use super::users::password_policy::{PolicyWording, check_password_policy};
+use super::users::public_call::{prevents_user_existence_errors, public_call};
 use crate::cpu::hash_password;
 use crate::ids;
 use crate::model::user::{User, UserStatus};
@@ -23,9 +31,9 @@ pub(crate) fn internal_username(
     name: &str,
     sub: &str,
 ) -> ApiResult<(String, Option<&'static str>)> {
-    if users::uses_username_attributes(pool) {
-        let email_ok = users::is_username_attribute(pool, "email");
-        let phone_ok = users::is_username_attribute(pool, "phone_number");
+    if uses_username_attributes(pool) {
+        let email_ok = is_username_attribute(pool, "email");
+        let phone_ok = is_username_attribute(pool, "phone_number");
         if email_ok && name.contains('@') {
             return Ok((sub.to_string(), Some("email")));
         }
@@ -39,12 +47,12 @@ pub(crate) fn internal_username(
         };
         return Err(ApiError::invalid_parameter(message));
     }
-    if users::is_alias_attribute(pool, "email") && name.contains('@') {
+    if is_alias_attribute(pool, "email") && name.contains('@') {
         return Err(ApiError::invalid_parameter(
             "Username cannot be of email format, since user pool is configured for email alias.",
         ));
     }
-    if users::is_alias_attribute(pool, "phone_number") && name.starts_with('+') {
+    if is_alias_attribute(pool, "phone_number") && name.starts_with('+') {
         return Err(ApiError::invalid_parameter(
             "Username cannot be of phone number format, since user pool is configured for phone number alias.",
         ));
@@ -92,7 +100,7 @@ pub(crate) async fn new_user(
         }
     } else if ctx
         .store
-        .get_user_by_key(&pool_id, &users::username_key(pool, name))
+        .get_user_by_key(&pool_id, &username_key(pool, name))
         .await?
         .is_some()
     {
@@ -108,7 +116,7 @@ pub(crate) async fn new_user(
     if let Some(attr) = name_attr {
         user.set_attr(attr, name);
     }
-    let key = users::username_key(pool, &username);
+    let key = username_key(pool, &username);
     Ok((user, key, unique))
 }
 
@@ -172,7 +180,7 @@ pub(crate) fn verified_alias(
         "phone_number" => LookupAttr::PhoneNumber,
         _ => return None,
     };
-    if !users::is_alias_attribute(pool, attribute) {
+    if !is_alias_attribute(pool, attribute) {
         return None;
     }
     Some(Unique {
@@ -184,7 +192,7 @@ pub(crate) fn verified_alias(
 }
 
 pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse> {
-    let (pool, client) = users::public_call(
+    let (pool, client) = public_call(
         &ctx,
         &input.client_id,
         &input.username,
@@ -222,7 +230,7 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
     )
     .await?;
     attributes::check_required(&pool, &user)?;
-    users::check_password_policy(&pool, password, PolicyWording::SignUp)?;
+    check_password_policy(&pool, password, PolicyWording::SignUp)?;
     // PreSignUp may refuse the sign-up (nothing is stored then) or confirm the user.
     let pre = triggers::run(
         &ctx,
@@ -269,16 +277,16 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
             session: None,
         });
     }
-    let details = match users::confirmation_destination(&pool, &user) {
+    let details = match confirmation_destination(&pool, &user) {
         Some(dest) => Some(
-            users::send_code(
+            send_code(
                 &ctx,
                 &pool,
                 &user,
                 &dest,
                 SIGN_UP,
                 "sign_up",
-                users::CONFIRMATION_CODE_SECS,
+                CONFIRMATION_CODE_SECS,
             )
             .await?,
         ),
@@ -301,9 +309,9 @@ async fn public_user(
     name: &str,
     hidden: ApiError,
 ) -> ApiResult<User> {
-    match users::resolve_user(ctx, pool, name).await? {
+    match resolve_user(ctx, pool, name).await? {
         Some(user) => Ok(user),
-        None if users::prevents_user_existence_errors(client) => Err(hidden),
+        None if prevents_user_existence_errors(client) => Err(hidden),
         None => Err(ApiError::new(
             ErrorKind::UserNotFoundException,
             "Username/client id combination not found.",
@@ -337,10 +345,10 @@ async fn store_confirmed(
         Checked::CodeRejected => match spend {
             // Why the code no longer counts (spent: mismatch; expired meanwhile: expired).
             Some(spend) => {
-                users::check_code(ctx, user, spend.purpose, spend.code).await?;
-                Err(users::code_mismatch())
+                check_code(ctx, user, spend.purpose, spend.code).await?;
+                Err(code_mismatch())
             }
-            None => Err(users::code_mismatch()),
+            None => Err(code_mismatch()),
         },
         Checked::Taken(i) => Err(unique_taken(&unique[i])),
         other => Err(ApiError::internal(format!(
@@ -353,26 +361,19 @@ pub async fn confirm_sign_up(
     ctx: Ctx,
     input: ConfirmSignUpRequest,
 ) -> ApiResult<ConfirmSignUpResponse> {
-    let (pool, client) = users::public_call(
+    let (pool, client) = public_call(
         &ctx,
         &input.client_id,
         &input.username,
         input.secret_hash.as_deref(),
     )
     .await?;
-    let mut user = public_user(
-        &ctx,
-        &pool,
-        &client,
-        &input.username,
-        users::code_mismatch(),
-    )
-    .await?;
+    let mut user = public_user(&ctx, &pool, &client, &input.username, code_mismatch()).await?;
     if user.status != UserStatus::Unconfirmed {
         return Err(cannot_confirm(user.status));
     }
     // The code first, so a wrong code never reveals an alias conflict.
-    if let Err(e) = users::check_code(&ctx, &user, SIGN_UP, &input.confirmation_code).await {
+    if let Err(e) = check_code(&ctx, &user, SIGN_UP, &input.confirmation_code).await {
         // A concurrent confirmation may have spent the code: answer as a later call would.
         if let Some(now) = ctx.store.get_user(&user.pool_id, &user.username).await?
             && now.status != UserStatus::Unconfirmed
@@ -382,10 +383,10 @@ pub async fn confirm_sign_up(
         return Err(e);
     }
     let force = input.force_alias_creation == Some(true);
-    let verified_attr = users::confirmation_destination(&pool, &user).map(|d| d.attribute);
+    let verified_attr = confirmation_destination(&pool, &user).map(|d| d.attribute);
     let mut unique = Vec::new();
     if let Some(attr) = verified_attr {
-        users::mark_verified(&ctx, &pool, &mut user, attr, force).await?;
+        mark_verified(&ctx, &pool, &mut user, attr, force).await?;
         unique.extend(verified_alias(&pool, &user, attr, force));
     }
     user.status = UserStatus::Confirmed;
@@ -441,16 +442,16 @@ pub async fn resend_confirmation_code(
     ctx: Ctx,
     input: ResendConfirmationCodeRequest,
 ) -> ApiResult<ResendConfirmationCodeResponse> {
-    let (pool, client) = users::public_call(
+    let (pool, client) = public_call(
         &ctx,
         &input.client_id,
         &input.username,
         input.secret_hash.as_deref(),
     )
     .await?;
-    let user = match users::resolve_user(&ctx, &pool, &input.username).await? {
+    let user = match resolve_user(&ctx, &pool, &input.username).await? {
         Some(user) => user,
-        None if users::prevents_user_existence_errors(&client) => {
+        None if prevents_user_existence_errors(&client) => {
             // Answer as if a code went out, to the name given when it looks like an address.
             let dest = if input.username.contains('@') {
                 Destination::email(&input.username)
@@ -471,19 +472,19 @@ pub async fn resend_confirmation_code(
     if user.status != UserStatus::Unconfirmed {
         return Err(ApiError::invalid_parameter("User is already confirmed."));
     }
-    let Some(dest) = users::confirmation_destination(&pool, &user) else {
+    let Some(dest) = confirmation_destination(&pool, &user) else {
         return Err(ApiError::invalid_parameter(
             "Cannot resend codes. Auto verification not turned on.",
         ));
     };
-    let details = users::send_code(
+    let details = send_code(
         &ctx,
         &pool,
         &user,
         &dest,
         SIGN_UP,
         "resend_code",
-        users::CONFIRMATION_CODE_SECS,
+        CONFIRMATION_CODE_SECS,
     )
     .await?;
     Ok(ResendConfirmationCodeResponse {
@@ -496,7 +497,7 @@ pub async fn admin_confirm_sign_up(
     input: AdminConfirmSignUpRequest,
 ) -> ApiResult<serde_json::Value> {
     let pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
-    let mut user = users::require_user(&ctx, &pool, &input.username).await?;
+    let mut user = require_user(&ctx, &pool, &input.username).await?;
     if user.status != UserStatus::Unconfirmed {
         return Err(cannot_confirm(user.status));
     }

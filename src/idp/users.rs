@@ -4,9 +4,8 @@
 //! ([`destinations`]) and the codes themselves ([`codes`]), attribute writes
 //! ([`attribute_writes`]), and the user on the wire ([`wire`]).
 //!
-//! Everything is re-exported here: about 130 call sites across idp/, oauth/ and seed.rs name
-//! these as `users::...`, and that path still says what they are about. New code may import
-//! from the submodules.
+//! Callers import from the submodule that holds what they use (no re-exports here), so each
+//! `use` line says which concern a caller depends on.
 
 pub mod attribute_writes;
 pub mod codes;
@@ -15,11 +14,3 @@ pub mod lookup;
 pub mod password_policy;
 pub mod public_call;
 pub mod wire;
-
-pub use attribute_writes::*;
-pub use codes::*;
-pub use destinations::*;
-pub use lookup::*;
-pub use password_policy::*;
-pub use public_call::*;
-pub use wire::*;

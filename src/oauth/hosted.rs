@@ -13,7 +13,7 @@ use super::params::{Checked, redirect};
 use super::session;
 use super::site::Site;
 use crate::idp::shapes::*;
-use crate::idp::users;
+use crate::idp::users::lookup::resolve_user;
 use crate::model::user::User;
 use crate::protocol::{ApiError, ErrorKind};
 use crate::state::AppState;
@@ -135,7 +135,7 @@ async fn confirm_then_sign_in(site: &Site, c: &Checked, name: &str) -> Response 
     if let Err(e) = resend {
         return login_page(site, c, name, Some(&e.message), None);
     }
-    let user = match users::resolve_user(&site.ctx, &c.pool, name).await {
+    let user = match resolve_user(&site.ctx, &c.pool, name).await {
         Ok(Some(u)) => u,
         Ok(None) => return login_page(site, c, name, Some(INCORRECT), None),
         Err(e) => return internal(e.message),
@@ -534,7 +534,7 @@ pub async fn confirm_post(
     }
     // Signed up (or signed in) in this browser: finish the sign-in.
     if let Some(pending) = pending_user(&site, &headers, &c, session::CONFIRM_THEN_SIGN_IN).await {
-        let same = users::resolve_user(&site.ctx, &c.pool, &username)
+        let same = resolve_user(&site.ctx, &c.pool, &username)
             .await
             .ok()
             .flatten()

@@ -171,7 +171,7 @@ async fn email_as_username_and_case_insensitive() {
     .unwrap_err();
     assert_eq!(e.kind.name(), "UsernameExistsException");
     assert_eq!(e.message, "An account with the given email already exists.");
-    let user = users::resolve_user(&ctx, &pool, "ALICE@example.COM")
+    let user = resolve_user(&ctx, &pool, "ALICE@example.COM")
         .await
         .unwrap()
         .unwrap();
@@ -181,7 +181,7 @@ async fn email_as_username_and_case_insensitive() {
     confirm_sign_up(ctx.clone(), confirm(&client, "alice@example.com", &code))
         .await
         .unwrap();
-    let user = users::resolve_user(&ctx, &pool, &out.user_sub)
+    let user = resolve_user(&ctx, &pool, &out.user_sub)
         .await
         .unwrap()
         .unwrap();
@@ -316,7 +316,7 @@ async fn alias_conflicts_and_force_alias_creation() {
         .unwrap();
     // The verified alias now finds dave.
     assert_eq!(
-        users::resolve_user(&ctx, &pool, "DAVE@example.com")
+        resolve_user(&ctx, &pool, "DAVE@example.com")
             .await
             .unwrap()
             .unwrap()
@@ -332,7 +332,7 @@ async fn alias_conflicts_and_force_alias_creation() {
     r.force_alias_creation = Some(true);
     confirm_sign_up(ctx.clone(), r).await.unwrap();
     assert_eq!(
-        users::resolve_user(&ctx, &pool, "dave@example.com")
+        resolve_user(&ctx, &pool, "dave@example.com")
             .await
             .unwrap()
             .unwrap()

@@ -5,7 +5,7 @@
 
 use super::super::attributes::{self, WriteBy};
 use super::super::shapes::*;
-use super::super::users;
+use super::super::users::lookup::{is_username_attribute, uses_username_attributes};
 
 pub const USERNAME: &str = "cognito:username";
 pub const MFA_ENABLED: &str = "cognito:mfa_enabled";
@@ -198,15 +198,15 @@ pub fn parse_row(
         .map_err(|e| e.message.trim_end().to_string())?;
     // In pools that sign in by email / phone number, cognito:username is that address.
     let mut sign_in_attribute = None;
-    if users::uses_username_attributes(pool) {
-        let ok = (users::is_username_attribute(pool, "email") && username.contains('@'))
-            || (users::is_username_attribute(pool, "phone_number") && username.starts_with('+'));
+    if uses_username_attributes(pool) {
+        let ok = (is_username_attribute(pool, "email") && username.contains('@'))
+            || (is_username_attribute(pool, "phone_number") && username.starts_with('+'));
         if !ok {
             return Err(format!(
                 "The cognito:username value must be {} because the user pool signs users in with it.",
                 match (
-                    users::is_username_attribute(pool, "email"),
-                    users::is_username_attribute(pool, "phone_number"),
+                    is_username_attribute(pool, "email"),
+                    is_username_attribute(pool, "phone_number"),
                 ) {
                     (true, true) => "an email address or a phone number",
                     (true, false) => "an email address",

@@ -10,7 +10,7 @@
 use super::csv::{self, Columns, RowRules};
 use super::*;
 use crate::idp::mfa::UserFactors;
-use crate::idp::users;
+use crate::idp::users::lookup::{is_alias_attribute, username_key};
 use crate::model::user::{User, UserStatus};
 use crate::state::AppState;
 use crate::store::user_import::{ImportOutcome, ImportUser};
@@ -329,10 +329,10 @@ fn prepare(
     let username = match row.sign_in_attribute {
         Some(_) => sub.clone(),
         None => {
-            if users::is_alias_attribute(pool, "email") && row.username.contains('@') {
+            if is_alias_attribute(pool, "email") && row.username.contains('@') {
                 return Err("Username cannot be of email format, since user pool is configured for email alias.".to_string());
             }
-            if users::is_alias_attribute(pool, "phone_number") && row.username.starts_with('+') {
+            if is_alias_attribute(pool, "phone_number") && row.username.starts_with('+') {
                 return Err("Username cannot be of phone number format, since user pool is configured for phone number alias.".to_string());
             }
             row.username.clone()
@@ -343,9 +343,7 @@ fn prepare(
     user.attributes.extend(row.attributes);
     let unique_verified = ["email", "phone_number"]
         .into_iter()
-        .filter(|a| {
-            users::is_alias_attribute(pool, a) && user.attr_is_true(&format!("{a}_verified"))
-        })
+        .filter(|a| is_alias_attribute(pool, a) && user.attr_is_true(&format!("{a}_verified")))
         .collect();
     let mfa_doc = if row.mfa_enabled {
         let factors = UserFactors {
@@ -358,7 +356,7 @@ fn prepare(
     };
     Ok(ImportUser {
         line: line_no,
-        username_key: users::username_key(pool, &username),
+        username_key: username_key(pool, &username),
         user,
         unique_in: row.sign_in_attribute,
         unique_verified,
