@@ -11,11 +11,11 @@
 use super::shapes::*;
 use super::users::lookup::resolve_user;
 use super::users::public_call::{check_secret_hash, prevents_user_existence_errors};
+use crate::crypto::hex::sha256_hex;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::store::sessions::StoredChallenge;
-use crate::tokens::refresh::sha256_hex;
 use crate::triggers::{self, Invocation, Trigger};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;

@@ -10,12 +10,12 @@
 use super::challenge::{self, Call, ChallengeState, Outcome, Step, check_enabled, param};
 use super::shapes::*;
 use super::users::lookup::require_user;
+use crate::crypto::hex::sha256_hex;
 use crate::crypto::totp;
 use crate::mail::Medium;
 use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
-use crate::tokens::refresh;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

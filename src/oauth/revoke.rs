@@ -57,7 +57,7 @@ async fn revoke_inner(
     if token.split('.').count() == 3 {
         return Err(OAuthError::bare("unsupported_token_type"));
     }
-    let hash = crate::tokens::refresh::sha256_hex(&token);
+    let hash = crate::crypto::hex::sha256_hex(&token);
     if let Some(row) = site.ctx.store.find_refresh_token(&hash).await? {
         if row.family.client_id != client.client_id {
             return Err(OAuthError::bare("invalid_request"));

@@ -3,6 +3,7 @@
 //! stored row found through the token's SHA-256.
 
 use super::{ADMIN_SCOPE, Grant, RefreshMode};
+use crate::crypto::hex::sha256_hex;
 use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::generated::idp::{AuthenticationResultType, UserPoolClientType};
@@ -30,10 +31,6 @@ pub fn new_refresh_token() -> String {
         random_part(16)
     )
 }
-
-/// Re-exported: `refresh::sha256_hex` is how the flows' files (idp/mfa.rs, oauth/revoke.rs,
-/// idp/challenge.rs) name the one hashing helper.
-pub use crate::crypto::hex::sha256_hex;
 
 fn invalid() -> ApiError {
     ApiError::not_authorized("Invalid Refresh Token")

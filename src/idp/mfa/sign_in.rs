@@ -163,7 +163,7 @@ async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Out
         )
         .await?;
         // Only a hash of the code is kept.
-        code_sha256 = refresh::sha256_hex(&code);
+        code_sha256 = sha256_hex(&code);
         params.insert(
             "CODE_DELIVERY_DELIVERY_MEDIUM".to_string(),
             medium.as_str().to_string(),
@@ -222,7 +222,7 @@ pub async fn respond(
                 "EMAIL_OTP_CODE"
             };
             let given = param(responses, field)?;
-            if *code_sha256 != refresh::sha256_hex(given.trim()) {
+            if *code_sha256 != sha256_hex(given.trim()) {
                 return Err(code_mismatch());
             }
         }
