@@ -28,6 +28,9 @@ pub async fn authorize(
         Ok(c) => c,
         Err(refusal) => return refusal.into_response(),
     };
+    if let Some(provider) = &checked.provider {
+        return super::federation::start(&site, &checked, provider);
+    }
     let prompt = params.prompt.as_deref().unwrap_or_default();
     let prompts: Vec<&str> = prompt.split_whitespace().collect();
     if !prompts.contains(&"login") {

@@ -21,6 +21,8 @@ button.link{background:none;color:#0972d3;width:auto;padding:0;margin-top:12px;f
 .info{background:#f0f8ff;border:1px solid #0972d3;color:#033160;padding:10px;border-radius:4px;margin:12px 0;font-size:.9rem}
 .links{margin-top:18px;font-size:.9rem;display:flex;flex-direction:column;gap:8px}
 a{color:#0972d3}
+.providers{margin-top:20px;padding-top:16px;border-top:1px solid #e9ebed;display:flex;flex-direction:column;gap:8px}
+a.provider{display:block;text-align:center;padding:9px;border:1px solid #879596;border-radius:4px;color:#16191f;text-decoration:none;font-weight:600}
 .hint{font-size:.8rem;color:#545b64;margin-top:4px}
 footer{text-align:center;font-size:.75rem;color:#687078;margin-top:16px}
 "#;

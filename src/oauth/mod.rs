@@ -9,6 +9,7 @@
 
 pub mod authorize;
 pub mod discovery;
+pub mod federation;
 pub mod forgot;
 pub mod hosted;
 pub mod html;
@@ -47,6 +48,10 @@ fn endpoints() -> Router<AppState> {
             get(hosted::confirm_get).post(hosted::confirm_post),
         )
         .route("/mfa", post(mfa::mfa_post))
+        .route(
+            "/federation/stand-in",
+            get(federation::stand_in_get).post(federation::stand_in_post),
+        )
         .route(
             "/forgotPassword",
             get(forgot::forgot_get).post(forgot::forgot_post),

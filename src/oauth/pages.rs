@@ -133,8 +133,35 @@ pub(super) fn login_page(
             a href=(page_url(site, c, "/forgotPassword")) { "Forgot your password?" }
             span { "Need an account? " a href=(page_url(site, c, "/signup")) { "Sign up" } }
         }
+        @let providers = provider_links(site, c);
+        @if !providers.is_empty() {
+            div class="providers" {
+                @for (name, href) in &providers {
+                    a class="provider" href=(href) { "Continue with " (name) }
+                }
+            }
+        }
     };
     page("Sign in", body)
+}
+
+/// The client's identity providers (other than the pool itself), each with the authorize
+/// URL that signs in through it.
+fn provider_links(site: &Site, c: &Checked) -> Vec<(String, String)> {
+    c.client
+        .supported_identity_providers
+        .iter()
+        .flatten()
+        .filter(|p| *p != "COGNITO")
+        .map(|p| {
+            let params = AuthorizeParams {
+                identity_provider: Some(p.clone()),
+                ..c.params.clone()
+            };
+            let href = format!("{}?{}", site.path("/oauth2/authorize"), params.query());
+            (p.clone(), href)
+        })
+        .collect()
 }
 
 /// Where a sign-in step leads in the browser: signed in (back to the app with a code), or
