@@ -29,7 +29,7 @@ pub async fn authorize(
         Err(refusal) => return refusal.into_response(),
     };
     if let Some(provider) = &checked.provider {
-        return super::federation::start(&site, &checked, provider);
+        return super::federation::start(&site, &checked, provider).await;
     }
     let prompt = params.prompt.as_deref().unwrap_or_default();
     let prompts: Vec<&str> = prompt.split_whitespace().collect();

@@ -8,7 +8,8 @@
 //! subject format and attribute names, fed through the provider's AttributeMapping), and the
 //! sign-in continues as after a real one: the user `google_<id>`, a session, the app's code.
 //! The same address always gives the same provider subject, so a second sign-in finds the
-//! same user.
+//! same user. OIDC providers are real ones running locally (`oauth::oidc`); SAML is refused
+//! back to the app for now.
 
 use super::authorize;
 use super::html::{Field, alert};
@@ -40,11 +41,14 @@ fn is_social(p: &IdentityProviderType) -> bool {
 }
 
 /// Where /oauth2/authorize sends the browser for `provider`.
-pub fn start(site: &Site, c: &Checked, provider: &IdentityProviderType) -> Response {
+pub async fn start(site: &Site, c: &Checked, provider: &IdentityProviderType) -> Response {
     if is_social(provider) {
         return redirect(&page_url(site, c, STAND_IN));
     }
     let kind = provider_type(provider);
+    if kind == "OIDC" {
+        return super::oidc::start(site, c, provider).await;
+    }
     params::refuse(
         c,
         "invalid_request",

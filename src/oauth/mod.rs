@@ -15,6 +15,7 @@ pub mod hosted;
 pub mod html;
 pub mod logout;
 pub mod mfa;
+pub mod oidc;
 pub mod pages;
 pub mod params;
 pub mod revoke;
@@ -36,6 +37,7 @@ fn endpoints() -> Router<AppState> {
             get(userinfo::user_info).post(userinfo::user_info),
         )
         .route("/oauth2/revoke", post(revoke::revoke))
+        .route("/oauth2/idpresponse", get(oidc::idp_response))
         .route("/logout", get(logout::logout))
         .route("/login", get(hosted::login_get).post(hosted::login_post))
         .route(
