@@ -49,6 +49,19 @@ pub async fn sign_in(
     claims: &BTreeMap<String, String>,
 ) -> ApiResult<User> {
     let pool_id = pool.id.clone().unwrap_or_default();
+    let provider_name = provider.provider_name.as_deref().unwrap_or_default();
+    // An identity linked to a native user (AdminLinkProviderForUser) signs in as that user.
+    if let Some(sub) = ctx
+        .store
+        .linked_user(&pool_id, provider_name, subject)
+        .await?
+        && let Some(user) = ctx.store.find_user_by_sub(&pool_id, &sub).await?
+    {
+        if !user.enabled {
+            return Err(ApiError::not_authorized("User is disabled."));
+        }
+        return Ok(user);
+    }
     let username = username(provider, subject);
     let now = ctx.clock.now_epoch();
     let mapped: Vec<(&String, &String)> = provider
@@ -91,6 +104,137 @@ pub async fn sign_in(
     };
     join_provider_group(ctx, &pool_id, provider, &username, now).await?;
     Ok(user)
+}
+
+/// The provider and subject a ProviderUserIdentifierType names (SourceUser, or the user
+/// AdminDisableProviderForUser names).
+async fn provider_identity(
+    ctx: &Ctx,
+    pool_id: &str,
+    who: &ProviderUserIdentifierType,
+) -> ApiResult<(IdentityProviderType, String)> {
+    let name = who.provider_name.as_deref().unwrap_or_default();
+    let provider = super::identity_providers::load_provider(ctx, pool_id, name).await?;
+    let subject = who
+        .provider_attribute_value
+        .clone()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::invalid_parameter("ProviderAttributeValue is required."))?;
+    Ok((provider, subject))
+}
+
+/// AdminLinkProviderForUser: a provider identity not yet signed in signs in as an existing
+/// native user from now on; the user's `identities` lists it.
+pub async fn admin_link_provider_for_user(
+    ctx: Ctx,
+    input: AdminLinkProviderForUserRequest,
+) -> ApiResult<AdminLinkProviderForUserResponse> {
+    let pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
+    let dest = &input.destination_user;
+    if !dest
+        .provider_name
+        .as_deref()
+        .is_some_and(|p| p.eq_ignore_ascii_case("Cognito"))
+    {
+        return Err(ApiError::invalid_parameter(
+            "DestinationUser must be a Cognito user: ProviderName Cognito.",
+        ));
+    }
+    let target = dest.provider_attribute_value.as_deref().unwrap_or_default();
+    let mut user = super::users::lookup::require_user(&ctx, &pool, target).await?;
+    let (provider, subject) =
+        provider_identity(&ctx, &input.user_pool_id, &input.source_user).await?;
+    let federated = username(&provider, &subject);
+    if ctx
+        .store
+        .get_user(&input.user_pool_id, &federated)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::invalid_parameter(
+            "Merging is not currently supported, provide a SourceUser that has not been registered in the user pool",
+        ));
+    }
+    let now = ctx.clock.now_epoch();
+    let provider_name = provider.provider_name.clone().unwrap_or_default();
+    if !ctx
+        .store
+        .link_provider(
+            &input.user_pool_id,
+            &provider_name,
+            &subject,
+            &user.sub,
+            now,
+        )
+        .await?
+    {
+        return Err(ApiError::new(
+            crate::protocol::ErrorKind::AliasExistsException,
+            "The source user is already linked to a user.",
+        ));
+    }
+    let mut listed: Vec<serde_json::Value> = user
+        .attr("identities")
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or_default();
+    let entry: serde_json::Value =
+        serde_json::from_str(&identities(&provider, &subject, now)).map_err(ApiError::internal)?;
+    listed.extend(entry.as_array().cloned().unwrap_or_default());
+    user.set_attr("identities", &serde_json::Value::Array(listed).to_string());
+    user.modified = now;
+    ctx.store.save_user(&user).await?;
+    Ok(AdminLinkProviderForUserResponse {})
+}
+
+/// AdminDisableProviderForUser: the provider identity no longer signs in as the user it was
+/// linked to (the link and its `identities` entry go); a federated user of that identity is
+/// disabled.
+pub async fn admin_disable_provider_for_user(
+    ctx: Ctx,
+    input: AdminDisableProviderForUserRequest,
+) -> ApiResult<AdminDisableProviderForUserResponse> {
+    super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
+    let (provider, subject) = provider_identity(&ctx, &input.user_pool_id, &input.user).await?;
+    let pool_id = &input.user_pool_id;
+    let provider_name = provider.provider_name.clone().unwrap_or_default();
+    if let Some(sub) = ctx
+        .store
+        .linked_user(pool_id, &provider_name, &subject)
+        .await?
+    {
+        ctx.store
+            .unlink_provider(pool_id, &provider_name, &subject)
+            .await?;
+        if let Some(mut user) = ctx.store.find_user_by_sub(pool_id, &sub).await? {
+            let kept: Vec<serde_json::Value> = user
+                .attr("identities")
+                .and_then(|v| serde_json::from_str::<Vec<serde_json::Value>>(v).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|i| {
+                    !(i["providerName"] == provider_name.as_str()
+                        && i["userId"] == subject.as_str())
+                })
+                .collect();
+            user.set_attr("identities", &serde_json::Value::Array(kept).to_string());
+            user.modified = ctx.clock.now_epoch();
+            ctx.store.save_user(&user).await?;
+        }
+        return Ok(AdminDisableProviderForUserResponse {});
+    }
+    match ctx
+        .store
+        .get_user(pool_id, &username(&provider, &subject))
+        .await?
+    {
+        Some(mut user) => {
+            user.enabled = false;
+            user.modified = ctx.clock.now_epoch();
+            ctx.store.save_user(&user).await?;
+            Ok(AdminDisableProviderForUserResponse {})
+        }
+        None => Err(ApiError::user_not_found()),
+    }
 }
 
 /// Federated users belong to `<pool id>_<ProviderName>`, created on first use.
@@ -171,5 +315,81 @@ mod tests {
             groups[0].group_name.as_deref(),
             Some(format!("{pool_id}_Google").as_str())
         );
+    }
+
+    #[tokio::test]
+    async fn a_linked_identity_signs_in_as_the_native_user_until_disabled() {
+        let ctx = testkit::ctx().await;
+        let pool = testkit::pool(&ctx, |_| {}).await;
+        let pool_id = pool.id.clone().unwrap();
+        let provider = crate::idp::identity_providers::create_identity_provider(
+            ctx.clone(),
+            CreateIdentityProviderRequest {
+                user_pool_id: pool_id.clone(),
+                provider_name: "Google".into(),
+                provider_type: "Google".into(),
+                provider_details: BTreeMap::from([
+                    ("client_id".to_string(), "g".to_string()),
+                    ("client_secret".to_string(), "s".to_string()),
+                    ("authorize_scopes".to_string(), "openid".to_string()),
+                ]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .identity_provider;
+        let native = User::new(&pool_id, "ann", "sub-ann", UserStatus::Confirmed, 0.0);
+        assert!(ctx.store.insert_user(&native, "ann").await.unwrap());
+        let who = |provider: &str, value: &str| ProviderUserIdentifierType {
+            provider_name: Some(provider.into()),
+            provider_attribute_name: Some("Cognito_Subject".into()),
+            provider_attribute_value: Some(value.into()),
+        };
+        admin_link_provider_for_user(
+            ctx.clone(),
+            AdminLinkProviderForUserRequest {
+                user_pool_id: pool_id.clone(),
+                destination_user: who("Cognito", "ann"),
+                source_user: who("Google", "777"),
+            },
+        )
+        .await
+        .unwrap();
+        let linked = ctx.store.get_user(&pool_id, "ann").await.unwrap().unwrap();
+        assert!(linked.attr("identities").unwrap().contains("\"777\""));
+        let signed_in = sign_in(&ctx, &pool, &provider, "777", &BTreeMap::new())
+            .await
+            .unwrap();
+        assert_eq!(signed_in.username, "ann");
+
+        // An identity that already signed in on its own cannot be merged.
+        sign_in(&ctx, &pool, &provider, "888", &BTreeMap::new())
+            .await
+            .unwrap();
+        let merge = admin_link_provider_for_user(
+            ctx.clone(),
+            AdminLinkProviderForUserRequest {
+                user_pool_id: pool_id.clone(),
+                destination_user: who("Cognito", "ann"),
+                source_user: who("Google", "888"),
+            },
+        )
+        .await;
+        assert_eq!(testkit::kind(merge), "InvalidParameterException");
+
+        admin_disable_provider_for_user(
+            ctx.clone(),
+            AdminDisableProviderForUserRequest {
+                user_pool_id: pool_id.clone(),
+                user: who("Google", "777"),
+            },
+        )
+        .await
+        .unwrap();
+        let again = sign_in(&ctx, &pool, &provider, "777", &BTreeMap::new())
+            .await
+            .unwrap();
+        assert_eq!(again.username, "google_777");
     }
 }

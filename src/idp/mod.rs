@@ -77,6 +77,8 @@ action_table! {
     DeleteIdentityProvider => identity_providers::delete_identity_provider,
     ListIdentityProviders => identity_providers::list_identity_providers,
     GetIdentityProviderByIdentifier => identity_providers::get_identity_provider_by_identifier,
+    AdminLinkProviderForUser => federation::admin_link_provider_for_user,
+    AdminDisableProviderForUser => federation::admin_disable_provider_for_user,
     ConfirmDevice => devices::confirm_device,
     GetDevice => devices::get_device,
     ListDevices => devices::list_devices,

@@ -64,3 +64,62 @@ impl Store {
             .await
     }
 }
+
+impl Store {
+    /// Links `provider`'s `subject` to the user `sub`; false when it is linked already.
+    pub async fn link_provider(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        subject: &str,
+        sub: &str,
+        now: f64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO provider_links (pool_id, provider_name, subject, sub, created) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(pool_id)
+        .bind(provider)
+        .bind(subject)
+        .bind(sub)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The sub of the user `provider`'s `subject` is linked to.
+    pub async fn linked_user(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT sub FROM provider_links WHERE pool_id = ? AND provider_name = ? AND subject = ?",
+        )
+        .bind(pool_id)
+        .bind(provider)
+        .bind(subject)
+        .fetch_optional(&self.read)
+        .await
+    }
+
+    pub async fn unlink_provider(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        subject: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "DELETE FROM provider_links WHERE pool_id = ? AND provider_name = ? AND subject = ?",
+        )
+        .bind(pool_id)
+        .bind(provider)
+        .bind(subject)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
