@@ -22,9 +22,9 @@ use std::collections::BTreeMap;
 pub const SMS_MFA: &str = "SMS_MFA";
 pub const SOFTWARE_TOKEN_MFA: &str = "SOFTWARE_TOKEN_MFA";
 pub const EMAIL_OTP: &str = "EMAIL_OTP";
-const DEFAULT_SMS_MESSAGE: &str = "Your authentication code is {####}. ";
-const DEFAULT_EMAIL_SUBJECT: &str = "Your sign-in code";
-const DEFAULT_EMAIL_MESSAGE: &str = "Your sign-in code is {####}.";
+pub(super) const DEFAULT_SMS_MESSAGE: &str = "Your authentication code is {####}. ";
+pub(super) const DEFAULT_EMAIL_SUBJECT: &str = "Your sign-in code";
+pub(super) const DEFAULT_EMAIL_MESSAGE: &str = "Your sign-in code is {####}.";
 
 /// The factors a pool offers.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

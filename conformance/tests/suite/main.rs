@@ -18,6 +18,7 @@ mod identity;
 mod oauth;
 mod protocol_errors;
 mod triggers;
+mod user_auth;
 mod user_import;
 mod user_pools;
 mod users;
