@@ -128,4 +128,8 @@ action_table! {
     StopUserImportJob => user_import::stop_user_import_job,
     GetUserAuthFactors => user_auth::get_user_auth_factors,
     AdminGetUserAuthFactors => user_auth::admin_get_user_auth_factors,
+    StartWebAuthnRegistration => webauthn::start_web_authn_registration,
+    CompleteWebAuthnRegistration => webauthn::complete_web_authn_registration,
+    ListWebAuthnCredentials => webauthn::list_web_authn_credentials,
+    DeleteWebAuthnCredential => webauthn::delete_web_authn_credential,
 }
