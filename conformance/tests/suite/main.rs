@@ -16,6 +16,7 @@ mod code_source;
 mod devices;
 mod identity;
 mod oauth;
+mod passkeys;
 mod protocol_errors;
 mod triggers;
 mod user_auth;
