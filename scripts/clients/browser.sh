@@ -4,6 +4,9 @@
 #     page (ID token signature checked against the JWKS), the session cookie and /logout,
 #     sign-up and forgot-password with codes from the dev mailbox, the wrong-password message,
 #     the dev mailbox page; screenshots of every page in target/screenshots/
+#   - passkeys: a CDP virtual authenticator on a http://localhost page registers a passkey
+#     (Start/CompleteWebAuthnRegistration) and signs in with USER_AUTH's WEB_AUTHN challenge;
+#     a tampered assertion is refused
 #   - openid-client (a certified OIDC relying-party library): discovery from the authority,
 #     code flow with PKCE, client_secret_basic, ID token validation, userinfo
 # Installs its own dependencies: Debian's chromium (apt) when /usr/bin/chromium is missing, and

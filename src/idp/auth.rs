@@ -85,9 +85,15 @@ pub async fn initiate_auth(
         .await?
         .with_metadata(input.client_metadata)
         .with_device(&params);
-    Ok(initiate(&ctx, &call, &input.auth_flow, &params)
-        .await?
-        .into())
+    Ok(initiate(
+        &ctx,
+        &call,
+        &input.auth_flow,
+        &params,
+        input.session.as_deref(),
+    )
+    .await?
+    .into())
 }
 
 pub async fn admin_initiate_auth(
@@ -99,9 +105,15 @@ pub async fn admin_initiate_auth(
         .await?
         .with_metadata(input.client_metadata)
         .with_device(&params);
-    Ok(initiate(&ctx, &call, &input.auth_flow, &params)
-        .await?
-        .into())
+    Ok(initiate(
+        &ctx,
+        &call,
+        &input.auth_flow,
+        &params,
+        input.session.as_deref(),
+    )
+    .await?
+    .into())
 }
 
 async fn initiate(
@@ -109,6 +121,7 @@ async fn initiate(
     call: &Call,
     flow: &str,
     params: &BTreeMap<String, String>,
+    session: Option<&str>,
 ) -> ApiResult<Outcome> {
     let endpoint_flows = if call.admin {
         ADMIN_FLOWS
@@ -130,6 +143,10 @@ async fn initiate(
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_sign_in(ctx, call, params).await,
         "CUSTOM_AUTH" => {
             let step = super::custom_auth::start(ctx, call, params).await?;
+            finish(ctx, call, step).await
+        }
+        "USER_AUTH" => {
+            let step = super::user_auth::initiate(ctx, call, params, session).await?;
             finish(ctx, call, step).await
         }
         _ => Err(ApiError::invalid_parameter(format!(
@@ -397,7 +414,7 @@ pub(super) fn random_biguint(bytes: usize) -> BigUint {
     BigUint::from_bytes_be(&b)
 }
 
-async fn start_srp(
+pub(super) async fn start_srp(
     ctx: &Ctx,
     call: &Call,
     params: &BTreeMap<String, String>,
@@ -520,6 +537,9 @@ pub async fn respond_step(
 ) -> ApiResult<Step> {
     let username = param(responses, "USERNAME")?;
     call.check_secret_hash(username, responses)?;
+    if super::user_auth::answers(ctx, call, challenge, session).await? {
+        return super::user_auth::respond(ctx, call, challenge, username, responses, session).await;
+    }
     match challenge {
         "PASSWORD_VERIFIER" => password_verifier(ctx, call, username, responses).await,
         "NEW_PASSWORD_REQUIRED" => new_password(ctx, call, username, responses, session).await,

@@ -119,6 +119,8 @@ pub struct Outcome {
     pub session: Option<String>,
     pub challenge_parameters: Option<BTreeMap<String, String>>,
     pub authentication_result: Option<AuthenticationResultType>,
+    /// USER_AUTH's SELECT_CHALLENGE: the first factors this user may choose.
+    pub available_challenges: Option<Vec<String>>,
 }
 
 impl Outcome {
@@ -132,7 +134,7 @@ impl Outcome {
             challenge_name: Some(name.to_string()),
             session,
             challenge_parameters: Some(params),
-            authentication_result: None,
+            ..Default::default()
         }
     }
 }
@@ -147,7 +149,7 @@ macro_rules! outcome_into {
                     // Cognito always sends ChallengeParameters ({} with tokens).
                     challenge_parameters: Some(o.challenge_parameters.unwrap_or_default()),
                     authentication_result: o.authentication_result,
-                    available_challenges: None,
+                    available_challenges: o.available_challenges,
                 }
             }
         }
@@ -308,6 +310,8 @@ pub enum ChallengeState {
         private: BTreeMap<String, String>,
         metadata: Option<String>,
     },
+    /// USER_AUTH (`idp::user_auth`): a first-factor challenge.
+    UserAuth(super::user_auth::FactorState),
 }
 
 /// One answered custom-auth round, as DefineAuthChallenge's `session` lists it.
@@ -332,6 +336,7 @@ impl ChallengeState {
             ChallengeState::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
             ChallengeState::DeviceSrpAuth { .. } => "DEVICE_SRP_AUTH",
             ChallengeState::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
+            ChallengeState::UserAuth(f) => f.name(),
         }
     }
 
@@ -347,6 +352,7 @@ impl ChallengeState {
             | ChallengeState::CustomChallenge { sub, .. }
             | ChallengeState::DeviceSrpAuth { sub, .. }
             | ChallengeState::DevicePasswordVerifier { sub, .. } => sub,
+            ChallengeState::UserAuth(f) => f.sub(),
         }
     }
 }
@@ -490,6 +496,11 @@ async fn find(ctx: &Ctx, hash: &str) -> ApiResult<Option<Pending>> {
     }))
 }
 
+/// The stored challenge under `handle`, whatever its client and expiry (the caller checks).
+pub async fn peek(ctx: &Ctx, handle: &str) -> ApiResult<Option<Pending>> {
+    find(ctx, &sha256_hex(handle)).await
+}
+
 /// The pending `challenge` a Session names, for this client, unexpired.
 pub async fn load(
     ctx: &Ctx,
@@ -579,6 +590,24 @@ pub async fn replace(ctx: &Ctx, pending: &Pending, state: ChallengeState) -> Api
     .await?;
     close(ctx, pending).await?;
     Ok(session)
+}
+
+/// Rewrites a pending challenge's state under the same Session and expiry (a wrong code
+/// answered to a challenge that allows a retry).
+pub async fn update(ctx: &Ctx, pending: &Pending, state: ChallengeState) -> ApiResult<()> {
+    put(
+        ctx,
+        &pending.hash,
+        StoredChallenge {
+            pool_id: pending.pool_id.clone(),
+            client_id: pending.client_id.clone(),
+            username: pending.username.clone(),
+            challenge: state.name().to_string(),
+            state: serde_json::to_value(&state).map_err(ApiError::internal)?,
+            expires: pending.expires,
+        },
+    )
+    .await
 }
 
 /// Consumes a pending challenge (each answer is single-use). The delete is the claim: of two

@@ -22,9 +22,9 @@ use std::collections::BTreeMap;
 pub const SMS_MFA: &str = "SMS_MFA";
 pub const SOFTWARE_TOKEN_MFA: &str = "SOFTWARE_TOKEN_MFA";
 pub const EMAIL_OTP: &str = "EMAIL_OTP";
-const DEFAULT_SMS_MESSAGE: &str = "Your authentication code is {####}. ";
-const DEFAULT_EMAIL_SUBJECT: &str = "Your sign-in code";
-const DEFAULT_EMAIL_MESSAGE: &str = "Your sign-in code is {####}.";
+pub(super) const DEFAULT_SMS_MESSAGE: &str = "Your authentication code is {####}. ";
+pub(super) const DEFAULT_EMAIL_SUBJECT: &str = "Your sign-in code";
+pub(super) const DEFAULT_EMAIL_MESSAGE: &str = "Your sign-in code is {####}.";
 
 /// The factors a pool offers.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -32,6 +32,9 @@ pub struct PoolFactors {
     pub sms: Option<SmsMfaConfigType>,
     pub software_token: bool,
     pub email: Option<EmailMfaConfigType>,
+    /// Passkey settings (SetUserPoolMfaConfig's WebAuthnConfiguration), see `idp::webauthn`.
+    #[serde(default)]
+    pub web_authn: Option<WebAuthnConfigurationType>,
 }
 
 /// A user's factors.
@@ -136,7 +139,7 @@ fn mfa_config_response(pool: &UserPoolType, f: &PoolFactors) -> GetUserPoolMfaCo
         }),
         email_mfa_configuration: f.email.clone(),
         mfa_configuration: Some(mfa_configuration(pool).to_string()),
-        web_authn_configuration: None,
+        web_authn_configuration: Some(super::webauthn::shown_configuration(f)),
     }
 }
 
@@ -154,8 +157,14 @@ pub async fn set_user_pool_mfa_config(
     input: SetUserPoolMfaConfigRequest,
 ) -> ApiResult<SetUserPoolMfaConfigResponse> {
     let mut pool = super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
+    // Passkey settings a call leaves out stay as they were.
+    let web_authn = match input.web_authn_configuration {
+        Some(c) => Some(super::webauthn::checked_configuration(&pool, c)?),
+        None => pool_factors(&ctx, &pool).await?.web_authn,
+    };
     // The call states the whole configuration: a factor it leaves out is turned off.
     let f = PoolFactors {
+        web_authn,
         sms: input.sms_mfa_configuration,
         software_token: input
             .software_token_mfa_configuration
@@ -210,7 +219,7 @@ pub async fn set_user_pool_mfa_config(
         software_token_mfa_configuration: r.software_token_mfa_configuration,
         email_mfa_configuration: r.email_mfa_configuration,
         mfa_configuration: r.mfa_configuration,
-        web_authn_configuration: None,
+        web_authn_configuration: r.web_authn_configuration,
     })
 }
 

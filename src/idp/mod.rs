@@ -20,10 +20,12 @@ pub mod self_service;
 pub mod sign_out;
 pub mod sign_up;
 pub mod tags;
+pub mod user_auth;
 pub mod user_import;
 pub mod user_migration;
 pub mod user_pools;
 pub mod users;
+pub mod webauthn;
 
 #[cfg(test)]
 mod race_tests;
@@ -124,4 +126,10 @@ action_table! {
     ListUserImportJobs => user_import::list_user_import_jobs,
     StartUserImportJob => user_import::start_user_import_job,
     StopUserImportJob => user_import::stop_user_import_job,
+    GetUserAuthFactors => user_auth::get_user_auth_factors,
+    AdminGetUserAuthFactors => user_auth::admin_get_user_auth_factors,
+    StartWebAuthnRegistration => webauthn::start_web_authn_registration,
+    CompleteWebAuthnRegistration => webauthn::complete_web_authn_registration,
+    ListWebAuthnCredentials => webauthn::list_web_authn_credentials,
+    DeleteWebAuthnCredential => webauthn::delete_web_authn_credential,
 }

@@ -1,6 +1,7 @@
 //! SignUp, ConfirmSignUp, ResendConfirmationCode, AdminConfirmSignUp.
 
 use super::attributes::{self, WriteBy};
+use super::challenge::Call;
 use super::shapes::*;
 use super::users::attribute_writes::mark_verified;
 use super::users::codes::{CONFIRMATION_CODE_SECS, check_code, code_mismatch, send_code};
@@ -215,11 +216,12 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
         WriteBy::Creation,
     )?;
     attributes::check_client_may_write(&client, &attrs)?;
-    let Some(password) = input.password.as_deref() else {
+    let password = input.password.as_deref();
+    if password.is_none() && !super::user_auth::pool_allows_passwordless(&pool) {
         return Err(ApiError::invalid_parameter(
             "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null",
         ));
-    };
+    }
     let (mut user, key, mut unique) = new_user(
         &ctx,
         &pool,
@@ -230,7 +232,10 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
     )
     .await?;
     attributes::check_required(&pool, &user)?;
-    check_password_policy(&pool, password, PolicyWording::SignUp)?;
+    match password {
+        Some(password) => check_password_policy(&pool, password, PolicyWording::SignUp)?,
+        None => super::user_auth::check_passwordless_sign_up(&pool, &client, &user)?,
+    }
     // PreSignUp may refuse the sign-up (nothing is stored then) or confirm the user.
     let pre = triggers::run(
         &ctx,
@@ -267,7 +272,9 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
             unique.extend(verified_alias(&pool, &user, attr, false));
         }
     }
-    user.password = Some(hash_password(&user.pool_id, &user.username, password).await?);
+    if let Some(password) = password {
+        user.password = Some(hash_password(&user.pool_id, &user.username, password).await?);
+    }
     insert_new_user(&ctx, &user, &key, &unique, "User already exists").await?;
     if auto_confirmed {
         return Ok(SignUpResponse {
@@ -292,11 +299,13 @@ pub async fn sign_up(ctx: Ctx, input: SignUpRequest) -> ApiResult<SignUpResponse
         ),
         None => None,
     };
+    let call = sign_up_call(&pool, &input.client_id, &client);
+    let session = super::user_auth::sign_up_session(&ctx, &call, &user).await?;
     Ok(SignUpResponse {
         user_confirmed: false,
         code_delivery_details: details,
         user_sub: user.sub,
-        session: None,
+        session,
     })
 }
 
@@ -406,7 +415,28 @@ pub async fn confirm_sign_up(
         input.client_metadata.as_ref(),
     )
     .await?;
-    Ok(ConfirmSignUpResponse::default())
+    // SignUp's Session exchanged for one InitiateAuth USER_AUTH signs in with.
+    let session = match input.session.as_deref().filter(|s| !s.is_empty()) {
+        Some(session) => {
+            let call = sign_up_call(&pool, &input.client_id, &client);
+            super::user_auth::confirm_sign_up_session(&ctx, &call, &user, session).await?
+        }
+        None => None,
+    };
+    Ok(ConfirmSignUpResponse { session })
+}
+
+/// The sign-in context a sign-up Session is opened in.
+fn sign_up_call(pool: &UserPoolType, client_id: &str, client: &UserPoolClientType) -> Call {
+    Call {
+        pool_id: pool.id.clone().unwrap_or_default(),
+        pool: pool.clone(),
+        client_id: client_id.to_string(),
+        client: client.clone(),
+        admin: false,
+        client_metadata: Default::default(),
+        device_key: None,
+    }
 }
 
 /// PostConfirmation runs once the confirmation is stored. As on Cognito, a failing function

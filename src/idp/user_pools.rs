@@ -188,6 +188,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 
 /// Checks Cognito makes on settings that both CreateUserPool and UpdateUserPool take.
 fn validate_settings(pool: &UserPoolType) -> ApiResult<()> {
+    super::user_auth::validate_sign_in_policy(pool)?;
     if let Some(p) = pool
         .policies
         .as_ref()

@@ -19,6 +19,7 @@ pub mod tokens;
 pub mod user_import;
 pub mod user_writes;
 pub mod users;
+pub mod webauthn;
 
 use crate::config::SyncMode;
 use sqlx::SqlitePool;
