@@ -69,7 +69,7 @@ action_table! {
     AdminInitiateAuth => auth::admin_initiate_auth,
     RespondToAuthChallenge => auth::respond_to_auth_challenge,
     AdminRespondToAuthChallenge => auth::admin_respond_to_auth_challenge,
-    GetTokensFromRefreshToken => auth::get_tokens_from_refresh_token,
+    GetTokensFromRefreshToken => auth::refresh_flows::get_tokens_from_refresh_token,
     GlobalSignOut => sign_out::global_sign_out,
     AdminUserGlobalSignOut => sign_out::admin_user_global_sign_out,
     RevokeToken => sign_out::revoke_token,

@@ -1,3 +1,4 @@
+use super::refresh_flows::get_tokens_from_refresh_token;
 use super::*;
 use crate::crypto::password;
 use crate::idp::sign_out;
