@@ -81,7 +81,7 @@ pub async fn instead_of_mfa(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<Op
 /// A sign-in that presented no device, in a pool that tracks devices: a new device key and
 /// group key (NewDeviceMetadata), recorded unconfirmed until ConfirmDevice.
 pub async fn new_device(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<NewDeviceMetadataType> {
-    let region = call.pool_id.split('_').next().unwrap_or("us-east-1");
+    let region = super::user_pools::region_of(&call.pool_id, &ctx.region);
     let now = ctx.clock.now_epoch();
     let device = Device {
         pool_id: call.pool_id.clone(),
@@ -150,12 +150,7 @@ pub async fn respond_srp(
             .ok_or_else(|| call.unknown_user())?,
     };
     check_enabled(&user)?;
-    let device = ctx
-        .store
-        .get_device(&call.pool_id, device_key)
-        .await?
-        .filter(|d| d.sub == user.sub)
-        .ok_or_else(not_found)?;
+    let device = owned(ctx, &user, device_key).await?;
     let (Some(salt), Some(verifier)) = (&device.salt, &device.verifier) else {
         return Err(not_found());
     };
@@ -223,12 +218,7 @@ pub async fn respond_verifier(
         .await?
         .ok_or_else(incorrect)?;
     check_enabled(&user)?;
-    let device = ctx
-        .store
-        .get_device(&call.pool_id, device_key)
-        .await?
-        .filter(|d| d.sub == user.sub)
-        .ok_or_else(not_found)?;
+    let device = owned(ctx, &user, device_key).await?;
     let Some(verifier) = &device.verifier else {
         return Err(not_found());
     };
@@ -293,8 +283,9 @@ fn device_type(d: &Device, user: &User) -> DeviceType {
     attrs.push(attr(
         "dev:device_arn",
         format!(
-            "arn:aws:cognito-idp:{}:000000000000:owner/{owner}/device/{}",
-            d.pool_id.split('_').next().unwrap_or("us-east-1"),
+            "arn:aws:cognito-idp:{}:{}:owner/{owner}/device/{}",
+            super::user_pools::region_of(&d.pool_id, "us-east-1"),
+            crate::ids::ACCOUNT_ID,
             d.device_key
         ),
     ));

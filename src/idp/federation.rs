@@ -13,13 +13,11 @@ use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use std::collections::BTreeMap;
 
-const SOCIAL: &[&str] = &["Google", "Facebook", "LoginWithAmazon", "SignInWithApple"];
-
 /// The internal username of `provider`'s user `subject`.
 pub fn username(provider: &IdentityProviderType, subject: &str) -> String {
     let name = provider.provider_name.as_deref().unwrap_or_default();
     let kind = provider.provider_type.as_deref().unwrap_or_default();
-    if SOCIAL.contains(&kind) {
+    if super::identity_providers::is_social(kind) {
         format!("{}_{subject}", name.to_lowercase())
     } else {
         format!("{name}_{subject}")

@@ -15,6 +15,12 @@ use std::collections::BTreeMap;
 
 /// The social provider types, whose ProviderName must be the type itself.
 const SOCIAL: &[&str] = &["Google", "Facebook", "LoginWithAmazon", "SignInWithApple"];
+
+/// Whether `provider_type` is a social provider (named after its type; `google_<id>` users;
+/// the offline stand-in page instead of the real sign-in).
+pub fn is_social(provider_type: &str) -> bool {
+    SOCIAL.contains(&provider_type)
+}
 /// Facebook's Graph API version when `api_version` is not given.
 const FACEBOOK_API_VERSION: &str = "v17.0";
 /// ListIdentityProviders' largest page.
@@ -204,7 +210,7 @@ pub async fn create_identity_provider(
 ) -> ApiResult<CreateIdentityProviderResponse> {
     load_pool(&ctx, &input.user_pool_id).await?;
     let (name, kind) = (&input.provider_name, &input.provider_type);
-    if SOCIAL.contains(&kind.as_str()) && name != kind {
+    if is_social(kind) && name != kind {
         return Err(ApiError::invalid_parameter(format!(
             "Provider {name} cannot be of type {kind}."
         )));

@@ -52,7 +52,7 @@ pub fn pool_arn(region: &str, id: &str) -> String {
 }
 
 /// The region a pool id names (`us-east-1_AbC...` -> `us-east-1`).
-fn region_of(id: &str, fallback: &str) -> String {
+pub(crate) fn region_of(id: &str, fallback: &str) -> String {
     match id.split_once('_') {
         Some((region, _)) if !region.is_empty() => region.to_string(),
         _ => fallback.to_string(),

@@ -34,10 +34,7 @@ fn provider_type(p: &IdentityProviderType) -> &str {
 }
 
 fn is_social(p: &IdentityProviderType) -> bool {
-    matches!(
-        provider_type(p),
-        "Google" | "Facebook" | "LoginWithAmazon" | "SignInWithApple"
-    )
+    crate::idp::identity_providers::is_social(provider_type(p))
 }
 
 /// Where /oauth2/authorize sends the browser for `provider`.
