@@ -41,7 +41,10 @@ done
 [ -n "$url" ] || { echo "emulator did not start"; cat "$log"; exit 1; }
 
 export EMU_URL="$url"
-export SCREENSHOT_DIR="$PWD/$target/screenshots"
+case "$target" in
+  /*) export SCREENSHOT_DIR="$target/screenshots" ;;
+  *) export SCREENSHOT_DIR="$PWD/$target/screenshots" ;;
+esac
 rm -rf "$SCREENSHOT_DIR"
 cd scripts/clients/browser
 node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
