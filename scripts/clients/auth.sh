@@ -7,6 +7,9 @@
 #     ASP.NET JwtBearer-style rules (issuer, audience / client_id + token_use, exp, signature)
 #   - remembered devices: pycognito's device verifier and DEVICE_SRP_AUTH, boto3's device
 #     calls, amazon-cognito-identity-js's ConfirmDevice / remembered sign-in without MFA
+#   - trigger handler files (scripts/clients/auth/triggers/) run by the emulator's node and
+#     python runners: CUSTOM_AUTH with SRP and PreTokenGeneration V2 through
+#     amazon-cognito-identity-js, the claims checked with aws-jwt-verify
 # Installs its own dependencies (a venv under target/, npm in scripts/clients/auth/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +25,13 @@ fi
 (cd scripts/clients/auth && npm install --silent --no-audit --no-fund >/dev/null)
 
 log="$target/clients-auth-emulator.log"
-"$target/release/cognito-emu" --port 0 --in-memory --log-level warn >"$log.out" 2>"$log" &
+handlers="$root/scripts/clients/auth/triggers"
+"$target/release/cognito-emu" --port 0 --in-memory --log-level warn \
+  --lambda "defineAuthChallenge=node:$handlers/define-auth-challenge.mjs" \
+  --lambda "createAuthChallenge=node:$handlers/create-auth-challenge.cjs#handler" \
+  --lambda "verifyAuthChallenge=python:$handlers/verify_auth_challenge.py#lambda_handler" \
+  --lambda "preTokenV2=node:$handlers/pre-token-generation-v2.mjs" \
+  >"$log.out" 2>"$log" &
 emu=$!
 trap 'kill "$emu" 2>/dev/null || true' EXIT
 url=""
@@ -40,4 +49,5 @@ node scripts/clients/auth/js_clients.mjs "$url" "$fixture"
 devices_fixture="$target/clients-devices-fixture.json"
 "$venv/bin/python" scripts/clients/auth/devices.py "$url" "$devices_fixture"
 node scripts/clients/auth/devices.mjs "$url" "$devices_fixture"
+node scripts/clients/auth/triggers.mjs "$url"
 echo "auth clients: ok"

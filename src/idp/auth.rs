@@ -7,8 +7,8 @@
 //! a correct password are in `idp::mfa`.
 
 use super::challenge::{
-    self, Call, ChallengeState, Outcome, Step, check_enabled, check_not_reset, incorrect,
-    invalid_session, param, random_b64, reset_required,
+    self, Call, ChallengeState, CustomRound, Outcome, Step, check_enabled, check_not_reset,
+    incorrect, invalid_session, param, random_b64, reset_required,
 };
 use super::shapes::*;
 use super::users::lookup::resolve_user;
@@ -401,14 +401,14 @@ impl SrpClaim<'_> {
     }
 }
 
-pub(super) fn parse_hex(s: &str) -> Option<BigUint> {
+pub(crate) fn parse_hex(s: &str) -> Option<BigUint> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     BigUint::parse_bytes(s.as_bytes(), 16)
 }
 
-pub(super) fn random_biguint(bytes: usize) -> BigUint {
+pub(crate) fn random_biguint(bytes: usize) -> BigUint {
     let mut b = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut b);
     BigUint::from_bytes_be(&b)
@@ -422,42 +422,64 @@ pub(super) async fn start_srp(
     let username = param(params, "USERNAME")?;
     let a_hex = param(params, "SRP_A")?;
     call.check_secret_hash(username, params)?;
-    let a_pub = parse_hex(a_hex)
-        .filter(|a| (a % &*srp::N) != BigUint::ZERO)
-        .ok_or_else(|| ApiError::invalid_parameter("Invalid SRP_A."))?;
+    let a_pub = parse_srp_a(a_hex)?;
     let user = resolve_user(ctx, &call.pool, username).await?;
-    let (user_id, sub, salt_hex, verifier, decoy) = match &user {
+    match &user {
         Some(user) => {
             check_enabled(user)?;
             check_not_reset(user)?;
             challenge::pre_authentication(ctx, call, user).await?;
-            match &user.password {
-                Some(p) => (
-                    user.username.clone(),
-                    user.sub.clone(),
-                    p.salt_hex.clone(),
-                    p.verifier(),
-                    false,
-                ),
-                None => (
-                    user.username.clone(),
-                    user.sub.clone(),
-                    random_biguint(16).to_str_radix(16),
-                    random_biguint(256),
-                    true,
-                ),
-            }
         }
         // Hiding user existence: a handshake that cannot succeed, failing at the next step
         // with "Incorrect username or password." as Cognito's does.
-        None if call.prevents_existence_errors() => (
+        None if call.prevents_existence_errors() => {}
+        None => return Err(ApiError::user_not_found()),
+    }
+    srp_handshake(ctx, call, username, user.as_ref(), a_pub, None).await
+}
+
+/// The client's SRP_A, refused when it is not a usable public value.
+pub(super) fn parse_srp_a(a_hex: &str) -> ApiResult<BigUint> {
+    parse_hex(a_hex)
+        .filter(|a| (a % &*srp::N) != BigUint::ZERO)
+        .ok_or_else(|| ApiError::invalid_parameter("Invalid SRP_A."))
+}
+
+/// The server's first SRP step for a checked user (or the decoy for an unknown one): the
+/// PASSWORD_VERIFIER challenge, its state found later by the SECRET_BLOCK. `custom` carries
+/// a CUSTOM_AUTH sign-in's rounds through the handshake.
+pub(super) async fn srp_handshake(
+    ctx: &Ctx,
+    call: &Call,
+    username: &str,
+    user: Option<&User>,
+    a_pub: BigUint,
+    custom: Option<Vec<CustomRound>>,
+) -> ApiResult<Outcome> {
+    let (user_id, sub, salt_hex, verifier, decoy) = match user {
+        Some(user) => match &user.password {
+            Some(p) => (
+                user.username.clone(),
+                user.sub.clone(),
+                p.salt_hex.clone(),
+                p.verifier(),
+                false,
+            ),
+            None => (
+                user.username.clone(),
+                user.sub.clone(),
+                random_biguint(16).to_str_radix(16),
+                random_biguint(256),
+                true,
+            ),
+        },
+        None => (
             username.to_string(),
             String::new(),
             random_biguint(16).to_str_radix(16),
             random_biguint(256),
             true,
         ),
-        None => return Err(ApiError::user_not_found()),
     };
     let b = random_biguint(32);
     let challenge = crate::cpu::run(move || srp::server_challenge(&verifier, b)).await?;
@@ -472,6 +494,7 @@ pub(super) async fn start_srp(
             a: a_pub.to_str_radix(16),
             b: challenge.b.to_str_radix(16),
             b_pub: challenge.b_pub.to_str_radix(16),
+            custom,
         },
     )
     .await?;
@@ -585,7 +608,14 @@ async fn password_verifier(
     };
     check_enabled(&user)?;
     let failures = check_lockout(ctx, &user).await?;
-    let ChallengeState::PasswordVerifier { a, b, b_pub, .. } = &pending.state else {
+    let ChallengeState::PasswordVerifier {
+        a,
+        b,
+        b_pub,
+        custom,
+        ..
+    } = &pending.state
+    else {
         return Err(incorrect());
     };
     let verified = match &user.password {
@@ -603,9 +633,17 @@ async fn password_verifier(
     };
     if !verified {
         record_failure(ctx, &user, failures).await?;
+    } else {
+        clear_failures(ctx, &user, failures).await?;
+    }
+    // In CUSTOM_AUTH the password is one round: DefineAuthChallenge judges its result.
+    if let Some(history) = custom {
+        let history = history.clone();
+        return super::custom_auth::after_password(ctx, call, user, history, verified).await;
+    }
+    if !verified {
         return Err(incorrect());
     }
-    clear_failures(ctx, &user, failures).await?;
     after_password(ctx, call, user).await
 }
 

@@ -262,6 +262,10 @@ pub enum ChallengeState {
         a: String,
         b: String,
         b_pub: String,
+        /// CUSTOM_AUTH begun with SRP_A: the custom rounds so far. The password's result
+        /// joins them and DefineAuthChallenge decides what follows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        custom: Option<Vec<CustomRound>>,
     },
     NewPasswordRequired {
         sub: String,
@@ -652,6 +656,18 @@ mod tests {
                 a: "0a".into(),
                 b: "0b".into(),
                 b_pub: "0c".into(),
+                custom: None,
+            },
+            ChallengeState::PasswordVerifier {
+                sub: "s".into(),
+                a: "0a".into(),
+                b: "0b".into(),
+                b_pub: "0c".into(),
+                custom: Some(vec![CustomRound {
+                    challenge_name: "SRP_A".into(),
+                    challenge_result: true,
+                    challenge_metadata: None,
+                }]),
             },
             ChallengeState::NewPasswordRequired { sub: "s".into() },
             ChallengeState::SmsMfa {

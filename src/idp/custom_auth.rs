@@ -4,6 +4,10 @@
 //! CreateAuthChallenge makes a CUSTOM_CHALLENGE (public parameters for the client, private ones
 //! kept here); VerifyAuthChallengeResponse judges the client's ANSWER. The loop state (the
 //! session history and the private parameters) lives in the typed challenge state.
+//!
+//! A sign-in begun with SRP_A (amazon-cognito-identity-js and Amplify's CUSTOM_WITH_SRP)
+//! opens with an `SRP_A` round; when Define then asks for PASSWORD_VERIFIER, the user's
+//! password is checked by the ordinary SRP handshake and its result is the next round.
 
 use super::challenge::{
     self, Call, ChallengeState, CustomRound, Outcome, Step, check_enabled, incorrect, param,
@@ -13,6 +17,7 @@ use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
 use crate::triggers::{self, Invocation, Trigger};
+use num_bigint::BigUint;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -37,12 +42,10 @@ pub async fn start(ctx: &Ctx, call: &Call, params: &BTreeMap<String, String>) ->
     }
     let username = param(params, "USERNAME")?;
     call.check_secret_hash(username, params)?;
-    if params.contains_key("SRP_A") {
-        return Err(ApiError::invalid_parameter(
-            "CUSTOM_AUTH with SRP_A (a password verifier before the custom challenges) is not \
-             supported by cognito-emu yet.",
-        ));
-    }
+    let srp_a = params
+        .get("SRP_A")
+        .map(|a| super::auth::parse_srp_a(a))
+        .transpose()?;
     let Some(user) = resolve_user(ctx, &call.pool, username).await? else {
         return Err(call.unknown_user());
     };
@@ -52,11 +55,43 @@ pub async fn start(ctx: &Ctx, call: &Call, params: &BTreeMap<String, String>) ->
     }
     challenge::check_not_reset(&user)?;
     challenge::pre_authentication(ctx, call, &user).await?;
-    next(ctx, call, user, Vec::new()).await
+    let history = match srp_a {
+        Some(_) => vec![round("SRP_A", true, None)],
+        None => Vec::new(),
+    };
+    next(ctx, call, user, history, srp_a).await
 }
 
-/// Asks DefineAuthChallenge what follows `history`, and does it.
-async fn next(ctx: &Ctx, call: &Call, user: User, history: Vec<CustomRound>) -> ApiResult<Step> {
+/// The PASSWORD_VERIFIER round of a sign-in begun with SRP_A is answered (`verified`: the
+/// password was right): Define decides what follows.
+pub async fn after_password(
+    ctx: &Ctx,
+    call: &Call,
+    user: User,
+    mut history: Vec<CustomRound>,
+    verified: bool,
+) -> ApiResult<Step> {
+    history.push(round("PASSWORD_VERIFIER", verified, None));
+    next(ctx, call, user, history, None).await
+}
+
+fn round(name: &str, result: bool, metadata: Option<String>) -> CustomRound {
+    CustomRound {
+        challenge_name: name.into(),
+        challenge_result: result,
+        challenge_metadata: metadata,
+    }
+}
+
+/// Asks DefineAuthChallenge what follows `history`, and does it. `srp_a` is the client's A
+/// while a PASSWORD_VERIFIER may still be asked for (right after the SRP_A round).
+async fn next(
+    ctx: &Ctx,
+    call: &Call,
+    user: User,
+    history: Vec<CustomRound>,
+    srp_a: Option<BigUint>,
+) -> ApiResult<Step> {
     let decision = run(
         ctx,
         call,
@@ -74,10 +109,22 @@ async fn next(ctx: &Ctx, call: &Call, user: User, history: Vec<CustomRound>) -> 
         return challenge::signed_in(ctx, call, user).await;
     }
     let name = decision["challengeName"].as_str().unwrap_or_default();
-    if name != "CUSTOM_CHALLENGE" {
-        // PASSWORD_VERIFIER / SRP_A steps need the SRP_A variant; anything else is not a
-        // challenge Cognito knows.
-        return Err(invalid_output());
+    match (name, srp_a) {
+        ("CUSTOM_CHALLENGE", _) => {}
+        ("PASSWORD_VERIFIER", Some(a)) => {
+            let outcome = super::auth::srp_handshake(
+                ctx,
+                call,
+                &user.username,
+                Some(&user),
+                a,
+                Some(history),
+            )
+            .await?;
+            return Ok(Step::Challenge(outcome));
+        }
+        // A password verifier without the client's SRP_A, or a challenge Cognito does not know.
+        _ => return Err(invalid_output()),
     }
     if history.len() >= MAX_ROUNDS {
         return Err(incorrect());
@@ -160,12 +207,12 @@ pub async fn respond(
     )
     .await?;
     let mut history = history.clone();
-    history.push(CustomRound {
-        challenge_name: "CUSTOM_CHALLENGE".into(),
-        challenge_result: triggers::flag(&verdict, "answerCorrect"),
-        challenge_metadata: metadata.clone(),
-    });
-    next(ctx, call, user, history).await
+    history.push(round(
+        "CUSTOM_CHALLENGE",
+        triggers::flag(&verdict, "answerCorrect"),
+        metadata.clone(),
+    ));
+    next(ctx, call, user, history, None).await
 }
 
 /// Runs one of the three custom-auth triggers with the request members they share.

@@ -80,6 +80,29 @@ async fn function(Path(name): Path<String>, body: String) -> Response {
                 event["response"]["challengeName"] = "CUSTOM_CHALLENGE".into();
             }
         }
+        // The developer guide's Define sample for a password before the custom challenge.
+        "defineSrp" => {
+            let session = event["request"]["session"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let at = |i: usize, name: &str| {
+                session.len() == i + 1
+                    && session[i]["challengeName"] == name
+                    && session[i]["challengeResult"] == true
+            };
+            event["response"]["issueTokens"] = false.into();
+            event["response"]["failAuthentication"] = false.into();
+            if at(0, "SRP_A") {
+                event["response"]["challengeName"] = "PASSWORD_VERIFIER".into();
+            } else if at(1, "PASSWORD_VERIFIER") {
+                event["response"]["challengeName"] = "CUSTOM_CHALLENGE".into();
+            } else if at(2, "CUSTOM_CHALLENGE") {
+                event["response"]["issueTokens"] = true.into();
+            } else {
+                event["response"]["failAuthentication"] = true.into();
+            }
+        }
         "create" => {
             event["response"]["publicChallengeParameters"] = json!({"question": "6 x 7?"});
             event["response"]["privateChallengeParameters"] = json!({"answer": "42"});
@@ -638,6 +661,145 @@ async fn custom_auth_runs_the_define_create_verify_loop() {
     let err = answer(session, "0").await.unwrap_err();
     assert_eq!(err.kind.name(), "NotAuthorizedException");
     assert_eq!(err.message, "Incorrect username or password.");
+}
+
+#[tokio::test]
+async fn custom_auth_with_srp_a_checks_the_password_before_the_custom_challenge() {
+    use crate::crypto::srp;
+    let e = env(LambdaConfigType {
+        define_auth_challenge: arn("defineSrp"),
+        create_auth_challenge: arn("create"),
+        verify_auth_challenge_response: arn("verify"),
+        ..Default::default()
+    })
+    .await;
+    e.confirmed_user("kim").await;
+    let mut client = e.client.clone();
+    client.explicit_auth_flows = Some(vec!["ALLOW_CUSTOM_AUTH".into()]);
+    e.ctx
+        .store
+        .update_client(&e.client_id(), "app", &client)
+        .await
+        .unwrap();
+    // The client half as amazon-cognito-identity-js sends it: SRP_A and CHALLENGE_NAME=SRP_A,
+    // then the PASSWORD_VERIFIER answer.
+    let sign_in = |password: &'static str| {
+        let ctx = e.ctx.clone();
+        let (pool_id, client_id) = (e.pool_id.clone(), e.client_id());
+        async move {
+            let a = crate::idp::auth::random_biguint(32);
+            let a_pub = srp::client::public_a(&a);
+            let start = crate::idp::auth::initiate_auth(
+                ctx.clone(),
+                InitiateAuthRequest {
+                    auth_flow: "CUSTOM_AUTH".into(),
+                    auth_parameters: Some(
+                        [
+                            ("USERNAME".to_string(), "kim".to_string()),
+                            ("SRP_A".to_string(), a_pub.to_str_radix(16)),
+                            ("CHALLENGE_NAME".to_string(), "SRP_A".to_string()),
+                        ]
+                        .into(),
+                    ),
+                    client_id: client_id.clone(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            assert_eq!(start.challenge_name.as_deref(), Some("PASSWORD_VERIFIER"));
+            let p = start.challenge_parameters.unwrap();
+            let hex = |k: &str| crate::idp::auth::parse_hex(&p[k]).unwrap();
+            let key = srp::client::session_key(
+                srp::pool_name(&pool_id),
+                &p["USER_ID_FOR_SRP"],
+                password,
+                &a,
+                &a_pub,
+                &hex("SRP_B"),
+                &hex("SALT"),
+            )
+            .unwrap();
+            let ts = srp::format_timestamp(ctx.clock.now_secs());
+            let block = base64::engine::general_purpose::STANDARD
+                .decode(&p["SECRET_BLOCK"])
+                .unwrap();
+            let sig = srp::signature(
+                &key,
+                srp::pool_name(&pool_id),
+                &p["USER_ID_FOR_SRP"],
+                &block,
+                &ts,
+            );
+            crate::idp::auth::respond_to_auth_challenge(
+                ctx,
+                RespondToAuthChallengeRequest {
+                    client_id,
+                    challenge_name: "PASSWORD_VERIFIER".into(),
+                    session: start.session,
+                    challenge_responses: Some(
+                        [
+                            ("USERNAME".to_string(), p["USER_ID_FOR_SRP"].clone()),
+                            (
+                                "PASSWORD_CLAIM_SECRET_BLOCK".into(),
+                                p["SECRET_BLOCK"].clone(),
+                            ),
+                            ("PASSWORD_CLAIM_SIGNATURE".into(), sig),
+                            ("TIMESTAMP".into(), ts),
+                        ]
+                        .into(),
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    };
+
+    // A wrong password is a failed round; the sample Define then fails the sign-in.
+    let err = sign_in("Wr0ngPassw0rd!").await.unwrap_err();
+    assert_eq!(err.kind.name(), "NotAuthorizedException");
+    assert_eq!(err.message, "Incorrect username or password.");
+    let defines = e.invocations("DefineAuthChallenge");
+    assert_eq!(
+        defines.last().unwrap().event["request"]["session"],
+        json!([
+            {"challengeName": "SRP_A", "challengeResult": true, "challengeMetadata": null},
+            {"challengeName": "PASSWORD_VERIFIER", "challengeResult": false, "challengeMetadata": null},
+        ])
+    );
+    assert!(e.invocations("CreateAuthChallenge").is_empty());
+
+    // The right password leads to the custom challenge, then tokens.
+    let custom = sign_in("Passw0rd!").await.unwrap();
+    assert_eq!(custom.challenge_name.as_deref(), Some("CUSTOM_CHALLENGE"));
+    assert_eq!(custom.challenge_parameters.unwrap()["question"], "6 x 7?");
+    let done = crate::idp::auth::respond_to_auth_challenge(
+        e.ctx.clone(),
+        RespondToAuthChallengeRequest {
+            client_id: e.client_id(),
+            challenge_name: "CUSTOM_CHALLENGE".into(),
+            session: custom.session,
+            challenge_responses: Some(
+                [
+                    ("USERNAME".to_string(), "kim".to_string()),
+                    ("ANSWER".to_string(), "42".to_string()),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(done.authentication_result.unwrap().access_token.is_some());
+    assert_eq!(
+        e.invocations("DefineAuthChallenge").last().unwrap().event["request"]["session"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 #[tokio::test]
