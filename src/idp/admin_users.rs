@@ -64,8 +64,11 @@ async fn send_invitation(
             password,
         )
         .await?;
-        mail::send(
+        crate::triggers::custom_message::send(
             ctx,
+            pool,
+            user,
+            "CustomMessage_AdminCreateUser",
             mail::Message {
                 pool_id: user.pool_id.clone(),
                 username: user.username.clone(),

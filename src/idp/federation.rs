@@ -38,26 +38,20 @@ fn identities(provider: &IdentityProviderType, subject: &str, now: f64) -> Strin
 }
 
 /// Signs in `provider`'s user `subject` whose provider attributes are `claims`: the pool's
-/// user, created or with its mapped attributes brought up to date.
+/// user, created or with its mapped attributes brought up to date. A new user is first
+/// shown to the PreSignUp trigger (`PreSignUp_ExternalProvider`), which may refuse it or
+/// link the identity to a native user (AdminLinkProviderForUser) before it is created.
 pub async fn sign_in(
     ctx: &Ctx,
     pool: &UserPoolType,
+    client_id: &str,
     provider: &IdentityProviderType,
     subject: &str,
     claims: &BTreeMap<String, String>,
 ) -> ApiResult<User> {
     let pool_id = pool.id.clone().unwrap_or_default();
     let provider_name = provider.provider_name.as_deref().unwrap_or_default();
-    // An identity linked to a native user (AdminLinkProviderForUser) signs in as that user.
-    if let Some(sub) = ctx
-        .store
-        .linked_user(&pool_id, provider_name, subject)
-        .await?
-        && let Some(user) = ctx.store.find_user_by_sub(&pool_id, &sub).await?
-    {
-        if !user.enabled {
-            return Err(ApiError::not_authorized("User is disabled."));
-        }
+    if let Some(user) = linked(ctx, &pool_id, provider_name, subject).await? {
         return Ok(user);
     }
     let username = username(provider, subject);
@@ -88,6 +82,40 @@ pub async fn sign_in(
                 user.set_attr(name, value);
             }
             user.set_attr("identities", &identities(provider, subject, now));
+            let pre = crate::triggers::run(
+                ctx,
+                pool,
+                crate::triggers::Invocation {
+                    trigger: crate::triggers::Trigger::PreSignUp,
+                    source: "PreSignUp_ExternalProvider",
+                    user_name: &username,
+                    client_id: Some(client_id),
+                    request: serde_json::json!({
+                        "userAttributes": crate::triggers::user_attributes(&user.attributes),
+                        "validationData": {},
+                        "clientMetadata": {},
+                    }),
+                    response: serde_json::json!({
+                        "autoConfirmUser": false,
+                        "autoVerifyEmail": false,
+                        "autoVerifyPhone": false,
+                    }),
+                },
+            )
+            .await?
+            .unwrap_or_default();
+            // The function may have linked this identity to a native user.
+            if let Some(user) = linked(ctx, &pool_id, provider_name, subject).await? {
+                return Ok(user);
+            }
+            for (flag, attr) in [
+                ("autoVerifyEmail", "email"),
+                ("autoVerifyPhone", "phone_number"),
+            ] {
+                if crate::triggers::flag(&pre, flag) && user.attr(attr).is_some() {
+                    user.set_attr(&format!("{attr}_verified"), "true");
+                }
+            }
             let key = username_key(pool, &username);
             if !ctx.store.insert_user(&user, &key).await? {
                 // Signed in twice at once: the other sign-in created the user.
@@ -102,6 +130,29 @@ pub async fn sign_in(
     };
     join_provider_group(ctx, &pool_id, provider, &username, now).await?;
     Ok(user)
+}
+
+/// The native user an identity is linked to (AdminLinkProviderForUser), which it signs in as.
+async fn linked(
+    ctx: &Ctx,
+    pool_id: &str,
+    provider_name: &str,
+    subject: &str,
+) -> ApiResult<Option<User>> {
+    let Some(sub) = ctx
+        .store
+        .linked_user(pool_id, provider_name, subject)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = ctx.store.find_user_by_sub(pool_id, &sub).await? else {
+        return Ok(None);
+    };
+    if !user.enabled {
+        return Err(ApiError::not_authorized("User is disabled."));
+    }
+    Ok(Some(user))
 }
 
 /// The provider and subject a ProviderUserIdentifierType names (SourceUser, or the user
@@ -289,7 +340,7 @@ mod tests {
             ("sub".to_string(), "1001".to_string()),
             ("email".to_string(), "dev@example.com".to_string()),
         ]);
-        let user = sign_in(&ctx, &pool, &provider, "1001", &claims)
+        let user = sign_in(&ctx, &pool, "client", &provider, "1001", &claims)
             .await
             .unwrap();
         assert_eq!(user.username, "google_1001");
@@ -301,7 +352,7 @@ mod tests {
         assert_eq!(ids[0]["userId"], "1001");
 
         let changed = BTreeMap::from([("email".to_string(), "new@example.com".to_string())]);
-        let again = sign_in(&ctx, &pool, &provider, "1001", &changed)
+        let again = sign_in(&ctx, &pool, "client", &provider, "1001", &changed)
             .await
             .unwrap();
         assert_eq!(again.sub, user.sub);
@@ -356,13 +407,13 @@ mod tests {
         .unwrap();
         let linked = ctx.store.get_user(&pool_id, "ann").await.unwrap().unwrap();
         assert!(linked.attr("identities").unwrap().contains("\"777\""));
-        let signed_in = sign_in(&ctx, &pool, &provider, "777", &BTreeMap::new())
+        let signed_in = sign_in(&ctx, &pool, "client", &provider, "777", &BTreeMap::new())
             .await
             .unwrap();
         assert_eq!(signed_in.username, "ann");
 
         // An identity that already signed in on its own cannot be merged.
-        sign_in(&ctx, &pool, &provider, "888", &BTreeMap::new())
+        sign_in(&ctx, &pool, "client", &provider, "888", &BTreeMap::new())
             .await
             .unwrap();
         let merge = admin_link_provider_for_user(
@@ -385,7 +436,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let again = sign_in(&ctx, &pool, &provider, "777", &BTreeMap::new())
+        let again = sign_in(&ctx, &pool, "client", &provider, "777", &BTreeMap::new())
             .await
             .unwrap();
         assert_eq!(again.username, "google_777");

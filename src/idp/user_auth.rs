@@ -352,8 +352,11 @@ async fn send_otp(ctx: &Ctx, call: &Call, user: &User, sms: bool) -> ApiResult<S
         &code,
     )
     .await?;
-    crate::mail::send(
+    crate::triggers::custom_message::send(
         ctx,
+        &call.pool,
+        user,
+        "CustomMessage_Authentication",
         crate::mail::Message {
             pool_id: user.pool_id.clone(),
             username: user.username.clone(),

@@ -1,4 +1,4 @@
-//! The HTML pages under `/_dev/`: self-contained (no external assets), written with maud, so
+//! The HTML pages under `/_dev/` (the trigger log's is in `triggers::page`): self-contained (no external assets), written with maud, so
 //! every value from a message (subject, body, addresses) is escaped.
 
 use crate::store::mailbox::{MailboxFilter, StoredMessage};
@@ -11,7 +11,7 @@ letter-spacing:.15em;color:#0a5}.body{white-space:pre-wrap;font-size:.9rem;color
 .muted{color:#888;font-size:.85rem}";
 
 /// A whole page; `refresh` reloads it every 3 seconds (the mailbox).
-fn layout(title: &str, refresh: bool, body: Markup) -> String {
+pub(crate) fn layout(title: &str, refresh: bool, body: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -40,6 +40,11 @@ pub fn index() -> String {
                     ": every code, invitation and message the emulator sent (JSON with "
                     code { "Accept: application/json" }
                     ", newest one at " code { "/_dev/mailbox/latest" } ")"
+                }
+                li {
+                    a href="/_dev/triggers" { "Lambda triggers" }
+                    ": what each trigger was sent and answered, oldest first (JSON with "
+                    code { "Accept: application/json" } ")"
                 }
                 li {
                     code { "POST /_dev/clock/advance" } " " code { r#"{"seconds": N}"# }
@@ -101,7 +106,7 @@ pub fn mailbox(messages: &[StoredMessage], filter: &MailboxFilter) -> String {
 }
 
 /// `HH:MM:SS UTC` of an epoch time.
-fn time_of_day(epoch: f64) -> String {
+pub(crate) fn time_of_day(epoch: f64) -> String {
     let secs = epoch.max(0.0) as i64 % 86_400;
     format!(
         "{:02}:{:02}:{:02} UTC",

@@ -60,7 +60,7 @@ fn storage_error(e: sqlx::Error) -> Response {
         .into_response()
 }
 
-fn wants_html(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

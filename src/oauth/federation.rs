@@ -167,7 +167,16 @@ pub async fn stand_in_post(
         return stand_in_page(&site, &c, email, Some("Enter an e-mail address."));
     }
     let (subject, claims) = provider_account(provider_type(&provider), email);
-    match crate::idp::federation::sign_in(&site.ctx, &c.pool, &provider, &subject, &claims).await {
+    match crate::idp::federation::sign_in(
+        &site.ctx,
+        &c.pool,
+        &c.client_id,
+        &provider,
+        &subject,
+        &claims,
+    )
+    .await
+    {
         Ok(user) => authorize::sign_in(&site, &c, &user).await,
         Err(e) => params::refuse(&c, "invalid_request", Some(&e.message)).into_response(),
     }

@@ -311,7 +311,16 @@ pub async fn idp_response(
     let Some(subject) = claims.get("sub").cloned() else {
         return refuse(&c, "The identity provider named no subject.");
     };
-    match crate::idp::federation::sign_in(&site.ctx, &c.pool, &provider, &subject, &claims).await {
+    match crate::idp::federation::sign_in(
+        &site.ctx,
+        &c.pool,
+        &c.client_id,
+        &provider,
+        &subject,
+        &claims,
+    )
+    .await
+    {
         Ok(user) => authorize::sign_in(&site, &c, &user).await,
         Err(e) => refuse(&c, &e.message),
     }

@@ -479,6 +479,7 @@ async fn refresh(ctx: &Ctx, c: &AuthedClient, token: Option<&str>) -> Result<Val
         &c.client,
         token,
         crate::tokens::refresh::Entry::OAuth,
+        Default::default(),
         |_| Ok(()),
     )
     .await

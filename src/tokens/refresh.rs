@@ -12,6 +12,7 @@ use crate::store::tokens::{RefreshTokenRow, TokenFamily};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use rand::RngCore;
+use std::collections::BTreeMap;
 
 fn random_part(len: usize) -> String {
     let mut bytes = vec![0u8; len];
@@ -103,7 +104,7 @@ fn rotation(client: &UserPoolClientType) -> Option<i64> {
 /// Redeems `token` for new tokens: the one refresh path behind REFRESH_TOKEN_AUTH,
 /// GetTokensFromRefreshToken and the token endpoint. `check_family` runs once the token's
 /// sign-in is known and before anything is issued (InitiateAuth checks SECRET_HASH with the
-/// family's username there).
+/// family's username there). `client_metadata` reaches PreTokenGeneration.
 ///
 /// Rotation as Cognito documents it (RefreshTokenRotationType, "Refresh tokens" in the
 /// developer guide): with rotation enabled, GetTokensFromRefreshToken and the token endpoint
@@ -115,6 +116,7 @@ pub async fn renew(
     client: &UserPoolClientType,
     token: &str,
     entry: Entry,
+    client_metadata: BTreeMap<String, String>,
     check_family: impl FnOnce(&TokenFamily) -> ApiResult<()>,
 ) -> ApiResult<Renewed> {
     let client_id = client.client_id.as_deref().unwrap_or_default();
@@ -153,7 +155,10 @@ pub async fn renew(
         None => RefreshMode::Keep(row.family),
     };
     let subject = super::subject_of(ctx, &user).await?;
-    let grant = Grant::new(scope.clone(), None, "TokenGeneration_RefreshTokens");
+    let grant = Grant {
+        client_metadata,
+        ..Grant::new(scope.clone(), None, "TokenGeneration_RefreshTokens")
+    };
     let result = super::issue(ctx, pool_id, client, &subject, &grant, mode).await?;
     Ok(Renewed {
         result,

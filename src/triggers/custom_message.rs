@@ -3,6 +3,11 @@
 //! password). It answers templates with the placeholders Cognito gave it (`{####}`,
 //! `{username}`); the emulator then puts the code in, so the dev mailbox and the SMTP relay
 //! receive exactly what a user of real Cognito would.
+//!
+//! A pool with a custom sender trigger (CustomEmailSender / CustomSMSSender) for a medium
+//! sends nothing itself on that medium: the function gets the code and delivers it. On AWS
+//! the code arrives encrypted with the pool's KMS key; offline there is no KMS, so the event
+//! carries it in plain text (README says so).
 
 use super::{Invocation, Trigger};
 use crate::mail::Medium;
@@ -47,6 +52,13 @@ pub async fn compose(
     let invitation = source == "CustomMessage_AdminCreateUser";
     let mut subject = draft.subject;
     let mut template = draft.template;
+    if super::configured(pool, sender_for(draft.medium)) {
+        // The sender function writes the message; there is nothing to customise.
+        return Ok((
+            subject,
+            crate::mail::render(&template, code, &user.username),
+        ));
+    }
     let answer = super::run(
         ctx,
         pool,
@@ -93,4 +105,57 @@ pub async fn compose(
         subject,
         crate::mail::render(&template, code, &user.username),
     ))
+}
+
+/// The custom sender trigger for `medium`.
+fn sender_for(medium: Medium) -> Trigger {
+    match medium {
+        Medium::Email => Trigger::CustomEmailSender,
+        Medium::Sms => Trigger::CustomSmsSender,
+    }
+}
+
+/// Delivers `message` (composed for CustomMessage trigger source `source`): to the pool's
+/// custom sender function for its medium when there is one, else to the dev mailbox (and
+/// the SMTP relay). A failing sender fails the call, as other triggers do.
+pub async fn send(
+    ctx: &Ctx,
+    pool: &UserPoolType,
+    user: &User,
+    source: &str,
+    message: crate::mail::Message,
+) -> ApiResult<()> {
+    let trigger = sender_for(message.medium);
+    if !super::configured(pool, trigger) {
+        crate::mail::send(ctx, message).await?;
+        return Ok(());
+    }
+    let event_source = format!(
+        "{}_{}",
+        trigger.name(),
+        source.strip_prefix("CustomMessage_").unwrap_or(source)
+    );
+    let kind = match message.medium {
+        Medium::Email => "customEmailSenderRequestV1",
+        Medium::Sms => "customSMSSenderRequestV1",
+    };
+    super::run(
+        ctx,
+        pool,
+        Invocation {
+            trigger,
+            source: &event_source,
+            user_name: &user.username,
+            client_id: None,
+            request: json!({
+                "type": kind,
+                "code": message.code,
+                "clientMetadata": {},
+                "userAttributes": super::stored_user_attributes(user),
+            }),
+            response: json!({}),
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -11,6 +11,7 @@
 
 pub mod custom_message;
 pub mod log;
+pub mod page;
 pub mod process;
 pub mod routes;
 pub mod transport;
@@ -35,6 +36,8 @@ pub enum Trigger {
     DefineAuthChallenge,
     CreateAuthChallenge,
     VerifyAuthChallengeResponse,
+    CustomEmailSender,
+    CustomSmsSender,
 }
 
 impl Trigger {
@@ -51,6 +54,8 @@ impl Trigger {
             Trigger::DefineAuthChallenge => "DefineAuthChallenge",
             Trigger::CreateAuthChallenge => "CreateAuthChallenge",
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
+            Trigger::CustomEmailSender => "CustomEmailSender",
+            Trigger::CustomSmsSender => "CustomSMSSender",
         }
     }
 
@@ -80,6 +85,14 @@ impl Trigger {
             Trigger::VerifyAuthChallengeResponse => {
                 config.verify_auth_challenge_response.as_deref()
             }
+            Trigger::CustomEmailSender => config
+                .custom_email_sender
+                .as_ref()
+                .map(|c| c.lambda_arn.as_str()),
+            Trigger::CustomSmsSender => config
+                .custom_sms_sender
+                .as_ref()
+                .map(|c| c.lambda_arn.as_str()),
         };
         arn.filter(|a| !a.is_empty()).map(|a| (a, "1"))
     }
@@ -176,6 +189,15 @@ fn interpret(
 ) -> ApiResult<Value> {
     let name = trigger.name();
     match answer {
+        // A custom sender delivers the message itself; Cognito reads nothing back.
+        Ok(_)
+            if matches!(
+                trigger,
+                Trigger::CustomEmailSender | Trigger::CustomSmsSender
+            ) =>
+        {
+            Ok(json!({}))
+        }
         Ok(body) => {
             let returned: Value = serde_json::from_slice(&body).map_err(|_| unrecognizable())?;
             match returned.get("response") {

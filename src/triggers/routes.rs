@@ -2,17 +2,18 @@
 //!
 //! - `GET /_dev/triggers[?trigger=PreSignUp]` → `{"invocations": [...]}`, oldest first, each
 //!   with `trigger`, `trigger_source`, `function`, `event`, `response` or `error`,
-//!   `duration_ms`, `at`.
+//!   `duration_ms`, `at`; as a page (`triggers::page`) when the browser asks for HTML.
 //! - `DELETE /_dev/triggers` → empties the log.
 
 use crate::state::AppState;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/_dev/triggers", get(list).delete(clear))
@@ -23,7 +24,11 @@ struct Filter {
     trigger: Option<String>,
 }
 
-async fn list(State(app): State<AppState>, Query(f): Query<Filter>) -> Json<Value> {
+async fn list(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<Filter>,
+) -> Response {
     let invocations: Vec<_> = app
         .triggers
         .log
@@ -31,7 +36,10 @@ async fn list(State(app): State<AppState>, Query(f): Query<Filter>) -> Json<Valu
         .into_iter()
         .filter(|e| f.trigger.as_deref().is_none_or(|t| t == e.trigger))
         .collect();
-    Json(json!({ "invocations": invocations }))
+    if crate::mail::routes::wants_html(&headers) {
+        return Html(super::page::invocations(&invocations, f.trigger.as_deref())).into_response();
+    }
+    Json(json!({ "invocations": invocations })).into_response()
 }
 
 async fn clear(State(app): State<AppState>) -> StatusCode {

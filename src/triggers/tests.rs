@@ -103,6 +103,18 @@ async fn function(Path(name): Path<String>, body: String) -> Response {
                 event["response"]["failAuthentication"] = true.into();
             }
         }
+        // A custom sender as users write them: deliver, return nothing.
+        "sender" => return (StatusCode::OK, "null").into_response(),
+        "externalOnly" => {
+            let email = event["request"]["userAttributes"]["email"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if !email.ends_with("@example.com") {
+                return fail("Only example.com accounts may federate.");
+            }
+            event["response"]["autoVerifyEmail"] = true.into();
+        }
         "create" => {
             event["response"]["publicChallengeParameters"] = json!({"question": "6 x 7?"});
             event["response"]["privateChallengeParameters"] = json!({"answer": "42"});
@@ -483,11 +495,16 @@ async fn pre_token_generation_v1_customises_the_id_token() {
                 .into(),
             ),
             client_id: e.client_id(),
+            client_metadata: Some([("tenant".to_string(), "acme".to_string())].into()),
             ..Default::default()
         },
     )
     .await
     .unwrap();
+    assert_eq!(
+        e.invocations("PreTokenGeneration")[1].event["request"]["clientMetadata"],
+        json!({"tenant": "acme"})
+    );
     let sources: Vec<String> = e
         .invocations("PreTokenGeneration")
         .iter()
@@ -800,6 +817,131 @@ async fn custom_auth_with_srp_a_checks_the_password_before_the_custom_challenge(
             .len(),
         3
     );
+}
+
+#[tokio::test]
+async fn custom_senders_get_the_code_and_nothing_reaches_the_mailbox() {
+    let e = env(LambdaConfigType {
+        custom_email_sender: Some(CustomEmailLambdaVersionConfigType {
+            lambda_version: "V1_0".into(),
+            lambda_arn: arn("sender").unwrap(),
+        }),
+        custom_message: arn("customMessage"),
+        kms_key_id: Some("arn:aws:kms:us-east-1:123456789012:key/test".into()),
+        ..Default::default()
+    })
+    .await;
+    e.sign_up("sam", "sam@example.com").await.unwrap();
+    let sent = e.invocations("CustomEmailSender");
+    assert_eq!(sent.len(), 1);
+    let event = &sent[0].event;
+    assert_eq!(event["triggerSource"], "CustomEmailSender_SignUp");
+    assert_eq!(event["request"]["type"], "customEmailSenderRequestV1");
+    assert_eq!(
+        event["request"]["userAttributes"]["email"],
+        "sam@example.com"
+    );
+    let code = event["request"]["code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 6);
+    // The sender writes the message: CustomMessage is not asked, the mailbox gets nothing.
+    assert!(e.invocations("CustomMessage").is_empty());
+    let mailbox = e
+        .ctx
+        .store
+        .list_messages(&crate::store::mailbox::MailboxFilter::default(), true, 10)
+        .await
+        .unwrap();
+    assert!(mailbox.is_empty(), "{mailbox:?}");
+    // The code the function got confirms the user.
+    crate::idp::sign_up::confirm_sign_up(
+        e.ctx.clone(),
+        ConfirmSignUpRequest {
+            client_id: e.client_id(),
+            username: "sam".into(),
+            confirmation_code: code,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    crate::idp::forgot_password::forgot_password(
+        e.ctx.clone(),
+        ForgotPasswordRequest {
+            client_id: e.client_id(),
+            username: "sam".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        e.invocations("CustomEmailSender")[1].trigger_source,
+        "CustomEmailSender_ForgotPassword"
+    );
+}
+
+#[tokio::test]
+async fn pre_sign_up_sees_federated_users_before_they_are_created() {
+    let e = env(LambdaConfigType {
+        pre_sign_up: arn("externalOnly"),
+        ..Default::default()
+    })
+    .await;
+    let pool = crate::idp::user_pools::load_pool(&e.ctx, &e.pool_id)
+        .await
+        .unwrap();
+    let provider = IdentityProviderType {
+        provider_name: Some("Google".into()),
+        provider_type: Some("Google".into()),
+        attribute_mapping: Some(
+            [
+                ("email".to_string(), "email".to_string()),
+                ("username".to_string(), "sub".to_string()),
+            ]
+            .into(),
+        ),
+        ..Default::default()
+    };
+    let claims =
+        |email: &str| std::collections::BTreeMap::from([("email".to_string(), email.to_string())]);
+    let sign_in = |subject: &'static str, email: &'static str| {
+        let (ctx, pool, provider, client_id) =
+            (e.ctx.clone(), pool.clone(), provider.clone(), e.client_id());
+        let claims = claims(email);
+        async move {
+            crate::idp::federation::sign_in(&ctx, &pool, &client_id, &provider, subject, &claims)
+                .await
+        }
+    };
+    let err = sign_in("2002", "eve@elsewhere.test").await.unwrap_err();
+    assert_eq!(err.kind.name(), "UserLambdaValidationException");
+    assert_eq!(
+        err.message,
+        "PreSignUp failed with error Only example.com accounts may federate.." // Cognito adds its own period.
+    );
+    assert!(
+        e.ctx
+            .store
+            .get_user(&e.pool_id, "google_2002")
+            .await
+            .unwrap()
+            .is_none(),
+        "a refused federated user is not created"
+    );
+    let user = sign_in("2003", "ann@example.com").await.unwrap();
+    assert_eq!(user.username, "google_2003");
+    assert_eq!(user.attr("email_verified"), Some("true"));
+    let event = e.invocations("PreSignUp").last().unwrap().event.clone();
+    assert_eq!(event["triggerSource"], "PreSignUp_ExternalProvider");
+    assert_eq!(event["userName"], "google_2003");
+    assert_eq!(event["callerContext"]["clientId"], e.client_id());
+    assert_eq!(
+        event["request"]["userAttributes"]["email"],
+        "ann@example.com"
+    );
+    // Later sign-ins of the same identity are not sign-ups.
+    sign_in("2003", "ann@example.com").await.unwrap();
+    assert_eq!(e.invocations("PreSignUp").len(), 2);
 }
 
 #[tokio::test]

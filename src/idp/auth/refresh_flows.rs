@@ -33,6 +33,7 @@ pub(super) async fn refresh_sign_in(
         &call.client,
         token,
         refresh::Entry::InitiateAuth,
+        call.client_metadata.clone(),
         |family| check_refresh_secret_hash(call, &family.username, params),
     )
     .await?;
@@ -77,6 +78,7 @@ pub async fn get_tokens_from_refresh_token(
         &call.client,
         &input.refresh_token,
         refresh::Entry::GetTokens,
+        input.client_metadata.unwrap_or_default(),
         |_| Ok(()),
     )
     .await?;

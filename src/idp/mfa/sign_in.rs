@@ -148,8 +148,11 @@ async fn issue(ctx: &Ctx, call: &Call, user: &User, name: &str) -> ApiResult<Out
             &code,
         )
         .await?;
-        crate::mail::send(
+        crate::triggers::custom_message::send(
             ctx,
+            &call.pool,
+            user,
+            "CustomMessage_Authentication",
             crate::mail::Message {
                 pool_id: user.pool_id.clone(),
                 username: user.username.clone(),

@@ -54,8 +54,11 @@ pub async fn send_code(
             ctx.clock.now_epoch() + validity_secs,
         )
         .await?;
-    crate::mail::send(
+    custom_message::send(
         ctx,
+        pool,
+        user,
+        custom_message::source_for(kind),
         crate::mail::Message {
             pool_id: user.pool_id.clone(),
             username: user.username.clone(),
