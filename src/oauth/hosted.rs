@@ -64,6 +64,11 @@ pub async fn login_post(
         Ok(v) => v,
         Err(r) => return r,
     };
+    if !c.cognito_allowed {
+        let refusal =
+            super::params::refuse(&c, "invalid_request", Some(super::params::NOT_AVAILABLE));
+        return axum::response::IntoResponse::into_response(refusal);
+    }
     let name = form.username.trim();
     if name.is_empty() || form.password.is_empty() {
         return login_page(

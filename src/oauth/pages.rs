@@ -42,10 +42,18 @@ pub(super) async fn open(
 ) -> Result<(Site, Checked), Response> {
     let site = Site::of(app, headers, uri).await;
     match params::check(&site, params).await {
+        // A client without the pool's own accounts has the login page (its provider
+        // buttons) and the providers' pages, none of the account pages.
+        Ok(c) if !c.cognito_allowed && !FEDERATED_PAGES.iter().any(|p| uri.path().ends_with(p)) => {
+            Err(params::refuse(&c, "invalid_request", Some(params::NOT_AVAILABLE)).into_response())
+        }
         Ok(c) => Ok((site, c)),
         Err(r) => Err(r.into_response()),
     }
 }
+
+/// The hosted pages a client that only federates may open.
+const FEDERATED_PAGES: [&str; 2] = ["/login", "/federation/stand-in"];
 
 pub(super) fn page(title: &str, body: Markup) -> Response {
     html::respond(StatusCode::OK, title, body)
@@ -124,14 +132,16 @@ pub(super) fn login_page(
         p class="sub" { "to " (client_name(c)) }
         (info(note))
         (alert(error))
-        form method="post" action=(page_url(site, c, "/login")) novalidate {
-            (username_field(&c.pool, username))
-            (Field::password("password", "Password", "current-password"))
-            button type="submit" { "Sign in" }
-        }
-        div class="links" {
-            a href=(page_url(site, c, "/forgotPassword")) { "Forgot your password?" }
-            span { "Need an account? " a href=(page_url(site, c, "/signup")) { "Sign up" } }
+        @if c.cognito_allowed {
+            form method="post" action=(page_url(site, c, "/login")) novalidate {
+                (username_field(&c.pool, username))
+                (Field::password("password", "Password", "current-password"))
+                button type="submit" { "Sign in" }
+            }
+            div class="links" {
+                a href=(page_url(site, c, "/forgotPassword")) { "Forgot your password?" }
+                span { "Need an account? " a href=(page_url(site, c, "/signup")) { "Sign up" } }
+            }
         }
         @let providers = provider_links(site, c);
         @if !providers.is_empty() {

@@ -65,6 +65,9 @@ pub struct Checked {
     pub params: AuthorizeParams,
     /// The identity provider the request names (`identity_provider` / `idp_identifier`).
     pub provider: Option<IdentityProviderType>,
+    /// May users sign in with the pool's own accounts (COGNITO among the client's
+    /// SupportedIdentityProviders)? If not, the login page offers only the providers.
+    pub cognito_allowed: bool,
 }
 
 /// Why an authorize request was refused: an error page when the app cannot be trusted with
@@ -121,6 +124,9 @@ fn error_redirect(
     }
     Refusal::Redirect(with_params(redirect_uri, &pairs, false))
 }
+
+/// Cognito's answer for a sign-in option the client may not use.
+pub const NOT_AVAILABLE: &str = "Login option is not available. Please try another one.";
 
 /// The redirect that tells the app the request failed with `error`.
 pub fn refuse(c: &Checked, error: &str, description: Option<&str>) -> Refusal {
@@ -255,6 +261,9 @@ pub async fn check(site: &Site, params: &AuthorizeParams) -> Result<Checked, Ref
             .map_or(name == "COGNITO", |p| p.iter().any(|x| x == name))
     };
     let cognito_allowed = providers.is_none() || supports("COGNITO");
+    let federated_only = !cognito_allowed
+        && providers.iter().flatten().any(|p| p != "COGNITO")
+        && params.identity_provider.as_deref() != Some("COGNITO");
     // identity_provider names a provider; idp_identifier finds one by its IdpIdentifiers.
     let named = match (
         params
@@ -288,14 +297,12 @@ pub async fn check(site: &Site, params: &AuthorizeParams) -> Result<Checked, Ref
             .into(),
     };
     let provider = match named {
-        None if cognito_allowed => None,
+        // Federated providers only: the login page shows just their buttons.
+        None if cognito_allowed || federated_only => None,
         Some(Ok(p)) => Some(p),
         // Cognito's answer for a provider (or the user pool itself) the client may not use.
         None | Some(Err(())) => {
-            return fail(
-                "invalid_request",
-                "Login option is not available. Please try another one.",
-            );
+            return fail("invalid_request", NOT_AVAILABLE);
         }
     };
     Ok(Checked {
@@ -308,6 +315,7 @@ pub async fn check(site: &Site, params: &AuthorizeParams) -> Result<Checked, Ref
         scope: scopes.join(" "),
         params: params.clone(),
         provider,
+        cognito_allowed,
     })
 }
 

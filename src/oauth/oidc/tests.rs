@@ -247,4 +247,59 @@ async fn an_oidc_provider_signs_users_in_through_the_whole_redirect_chain() {
     // A state the emulator did not issue (or already used) is an error page.
     let (status, _) = get_path(&app, "/oauth2/idpresponse?code=x&state=forged").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The client has no COGNITO: the login page offers only the provider's button, and the
+    // pool's own account pages are not available to it.
+    let plain = authorize.replace("&identity_provider=Corp", "");
+    let (status, to_login) = get_path(&app, &plain).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(to_login.starts_with("/login?"), "{to_login}");
+    let page = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri(&to_login)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(page.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("Continue with Corp"), "{body}");
+    assert!(!body.contains(r#"name="password""#), "{body}");
+    let posted = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::POST)
+                .uri(&to_login)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("username=kim&password=Passw0rd!"))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let back = posted.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(back.starts_with(CALLBACK), "{back}");
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("invalid_request")
+    );
+    let (_, signup) = get_path(&app, &to_login.replacen("/login?", "/signup?", 1)).await;
+    assert_eq!(
+        query_param(&signup, "error").as_deref(),
+        Some("invalid_request")
+    );
+    let (_, cognito) = get_path(&app, &format!("{plain}&identity_provider=COGNITO")).await;
+    assert_eq!(
+        query_param(&cognito, "error").as_deref(),
+        Some("invalid_request")
+    );
 }
