@@ -243,6 +243,31 @@ pub async fn admin_disable_provider_for_user(
     input: AdminDisableProviderForUserRequest,
 ) -> ApiResult<AdminDisableProviderForUserResponse> {
     super::user_pools::load_pool(&ctx, &input.user_pool_id).await?;
+    // A native user (ProviderName Cognito, Cognito_Subject = sub) can no longer sign in with
+    // their password; identities linked to them keep working.
+    if input.user.provider_name.as_deref() == Some("Cognito") {
+        let value = input
+            .user
+            .provider_attribute_value
+            .as_deref()
+            .unwrap_or_default();
+        // Named by username, as AdminLinkProviderForUser's DestinationUser is, or by sub.
+        let user = match ctx.store.get_user(&input.user_pool_id, value).await? {
+            Some(u) => Some(u),
+            None => {
+                ctx.store
+                    .find_user_by_sub(&input.user_pool_id, value)
+                    .await?
+            }
+        };
+        let Some(mut user) = user else {
+            return Err(ApiError::user_not_found());
+        };
+        user.password = None;
+        user.modified = ctx.clock.now_epoch();
+        ctx.store.save_user(&user).await?;
+        return Ok(AdminDisableProviderForUserResponse {});
+    }
     let (provider, subject) = provider_identity(&ctx, &input.user_pool_id, &input.user).await?;
     let pool_id = &input.user_pool_id;
     let provider_name = provider.provider_name.clone().unwrap_or_default();
@@ -440,5 +465,35 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(again.username, "google_777");
+
+        // Disabling the native provider takes the user's password away.
+        let mut with_password = ctx.store.get_user(&pool_id, "ann").await.unwrap().unwrap();
+        with_password.password = Some(
+            crate::cpu::hash_password(&pool_id, "ann", "Passw0rd!")
+                .await
+                .unwrap(),
+        );
+        ctx.store.save_user(&with_password).await.unwrap();
+        admin_disable_provider_for_user(
+            ctx.clone(),
+            AdminDisableProviderForUserRequest {
+                user_pool_id: pool_id.clone(),
+                user: who("Cognito", "ann"),
+            },
+        )
+        .await
+        .unwrap();
+        let ann = ctx.store.get_user(&pool_id, "ann").await.unwrap().unwrap();
+        assert!(ann.password.is_none());
+        assert!(ann.enabled);
+        let missing = admin_disable_provider_for_user(
+            ctx.clone(),
+            AdminDisableProviderForUserRequest {
+                user_pool_id: pool_id.clone(),
+                user: who("Cognito", "nobody"),
+            },
+        )
+        .await;
+        assert_eq!(testkit::kind(missing), "UserNotFoundException");
     }
 }
