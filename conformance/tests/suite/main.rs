@@ -18,6 +18,7 @@ mod identity;
 mod oauth;
 mod passkeys;
 mod protocol_errors;
+mod providers;
 mod triggers;
 mod user_auth;
 mod user_import;
