@@ -614,6 +614,28 @@ pub async fn update(ctx: &Ctx, pending: &Pending, state: ChallengeState) -> ApiR
     .await
 }
 
+/// Wrong codes one challenge session accepts before it is spent.
+pub const MAX_CODE_ATTEMPTS: i64 = 3;
+
+/// Takes one code attempt on `pending` before its code is checked (counting first, as the
+/// password lockout does): an invalid session once MAX_CODE_ATTEMPTS are spent. The caller
+/// answers a wrong code with `wrong_code`, which also ends the session on the last attempt.
+pub async fn take_code_attempt(ctx: &Ctx, pending: &Pending) -> ApiResult<i64> {
+    ctx.store
+        .take_challenge_attempt(&pending.hash, MAX_CODE_ATTEMPTS)
+        .await?
+        .ok_or_else(invalid_session)
+}
+
+/// A wrong code on attempt `attempt`: the session ends with the last one.
+pub async fn wrong_code(ctx: &Ctx, pending: &Pending, attempt: i64, error: ApiError) -> ApiError {
+    if attempt >= MAX_CODE_ATTEMPTS {
+        // Best effort: the counter already refuses further answers.
+        let _ = ctx.store.delete_challenge(&pending.hash).await;
+    }
+    error
+}
+
 /// Consumes a pending challenge (each answer is single-use). The delete is the claim: of two
 /// concurrent answers to one challenge only the one whose delete removed it goes on; the
 /// other is answered as a spent session.

@@ -599,5 +599,63 @@ async fn an_mfa_challenge_is_answered_once() {
             BTreeMap::from([("NotAuthorizedException", CALLERS - 1)]),
             "round {round}"
         );
+
+        // Wrong codes released together: no more are checked than a session allows, and the
+        // right code comes too late after them.
+        let challenge = auth::initiate_auth(
+            ctx.clone(),
+            InitiateAuthRequest {
+                client_id: client.client_id.clone().unwrap(),
+                auth_flow: "USER_PASSWORD_AUTH".into(),
+                auth_parameters: Some(
+                    [
+                        ("USERNAME".to_string(), name.clone()),
+                        ("PASSWORD".to_string(), "Passw0rd!".to_string()),
+                    ]
+                    .into(),
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let answer = |code: String| {
+            let (ctx, client_id, name, session) = (
+                ctx.clone(),
+                client.client_id.clone(),
+                name.clone(),
+                challenge.session.clone(),
+            );
+            auth::respond_to_auth_challenge(
+                ctx,
+                RespondToAuthChallengeRequest {
+                    client_id: client_id.unwrap(),
+                    challenge_name: "EMAIL_OTP".into(),
+                    session,
+                    challenge_responses: Some(
+                        [
+                            ("USERNAME".to_string(), name),
+                            ("EMAIL_OTP_CODE".to_string(), code),
+                        ]
+                        .into(),
+                    ),
+                    ..Default::default()
+                },
+            )
+        };
+        let results = together(CALLERS, |i| answer(format!("{:06}", 900_000 + i))).await;
+        let (ok, errors) = tally(&results);
+        let checked = super::challenge::MAX_CODE_ATTEMPTS as usize;
+        assert_eq!(ok, 0, "round {round}");
+        assert_eq!(
+            errors,
+            BTreeMap::from([
+                ("CodeMismatchException", checked),
+                ("NotAuthorizedException", CALLERS - checked),
+            ]),
+            "round {round}"
+        );
+        let late = answer("123456".into()).await.unwrap_err();
+        assert_eq!(late.kind.name(), "NotAuthorizedException", "round {round}");
     }
 }

@@ -47,9 +47,6 @@ const SIGNING_UP: &str = "SIGN_UP";
 /// The first factors a sign-in policy may list (SignInPolicyType.AllowedFirstAuthFactors).
 pub const FIRST_FACTORS: [&str; 4] = [PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN];
 
-/// Wrong codes a one-time-password challenge takes before its Session is spent.
-pub const MAX_CODE_ATTEMPTS: u32 = 3;
-
 /// What a USER_AUTH challenge remembers between calls (one of `ChallengeState`'s variants;
 /// no member may be called `challenge`, the outer enum's tag).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,8 +63,6 @@ pub enum FactorState {
         sub: String,
         sms: bool,
         code_sha256: String,
-        #[serde(default)]
-        failures: u32,
     },
     /// WEB_AUTHN: the assertion challenge sent (base64url).
     WebAuthn { sub: String, issued: String },
@@ -373,7 +368,6 @@ async fn send_otp(ctx: &Ctx, call: &Call, user: &User, sms: bool) -> ApiResult<S
         sub: user.sub.clone(),
         sms,
         code_sha256: sha256_hex(&code),
-        failures: 0,
     };
     let name = f.name();
     let session = challenge::open_session(ctx, call, &user.username, state(f)).await?;
@@ -454,10 +448,7 @@ pub async fn respond(
             start_factor(ctx, call, user, PASSWORD_SRP, responses).await
         }
         FactorState::Otp {
-            sms,
-            code_sha256,
-            failures,
-            ..
+            sms, code_sha256, ..
         } => {
             let field = if *sms {
                 "SMS_OTP_CODE"
@@ -465,21 +456,13 @@ pub async fn respond(
                 "EMAIL_OTP_CODE"
             };
             let given = param(responses, field)?;
+            let attempt = challenge::take_code_attempt(ctx, &pending).await?;
             if *code_sha256 != sha256_hex(given.trim()) {
-                let failures = failures + 1;
-                if failures >= MAX_CODE_ATTEMPTS {
-                    challenge::close(ctx, &pending).await?;
-                } else {
-                    let mut next = factor.clone();
-                    if let FactorState::Otp { failures: f, .. } = &mut next {
-                        *f = failures;
-                    }
-                    challenge::update(ctx, &pending, state(next)).await?;
-                }
-                return Err(ApiError::new(
+                let mismatch = ApiError::new(
                     ErrorKind::CodeMismatchException,
                     "Invalid code or auth state for the user.",
-                ));
+                );
+                return Err(challenge::wrong_code(ctx, &pending, attempt, mismatch).await);
             }
             challenge::close(ctx, &pending).await?;
             challenge::signed_in(ctx, call, user).await

@@ -76,6 +76,25 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Takes one code attempt on a challenge session: the attempt's number, or None when the
+    /// session is gone or its `max` attempts are spent. One statement, so concurrent answers
+    /// each get their own number.
+    pub async fn take_challenge_attempt(
+        &self,
+        handle_sha256: &str,
+        max: i64,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let row = sqlx::query(
+            "UPDATE auth_challenges SET attempts = attempts + 1 \
+             WHERE handle_sha256 = ? AND attempts < ? RETURNING attempts",
+        )
+        .bind(handle_sha256)
+        .bind(max)
+        .fetch_optional(&self.write)
+        .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     /// `(failures, locked_until)` for a user; `(0, 0.0)` when none are recorded.
     pub async fn sign_in_failures(
         &self,

@@ -225,23 +225,27 @@ pub async fn respond(
                 "EMAIL_OTP_CODE"
             };
             let given = param(responses, field)?;
+            let attempt = challenge::take_code_attempt(ctx, &pending).await?;
             if *code_sha256 != sha256_hex(given.trim()) {
-                return Err(code_mismatch());
+                return Err(challenge::wrong_code(ctx, &pending, attempt, code_mismatch()).await);
             }
         }
         ChallengeState::SoftwareTokenMfa { .. } => {
             let given = param(responses, "SOFTWARE_TOKEN_MFA_CODE")?;
+            let attempt = challenge::take_code_attempt(ctx, &pending).await?;
             let mut f = user_factors(ctx, &user).await?;
             let Some(secret) = f.totp_secret.clone() else {
                 return Err(code_mismatch());
             };
-            spend_totp(
+            if let Err(e) = spend_totp(
                 &mut f,
                 &secret,
                 given,
                 ctx.clock.now_secs(),
                 code_mismatch(),
-            )?;
+            ) {
+                return Err(challenge::wrong_code(ctx, &pending, attempt, e).await);
+            }
             save_user_factors(ctx, &user, &f).await?;
         }
         ChallengeState::SelectMfaType { choices, .. } => {

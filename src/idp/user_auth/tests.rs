@@ -246,7 +246,7 @@ async fn otp_codes_allow_three_attempts_per_session() {
         .unwrap();
     assert_eq!(out.challenge_name.as_deref(), Some("EMAIL_OTP"));
     let code = testkit::latest_code(&f.ctx, "dan@example.com").await;
-    for _ in 0..MAX_CODE_ATTEMPTS {
+    for _ in 0..crate::idp::challenge::MAX_CODE_ATTEMPTS {
         let r = f
             .answer(
                 "EMAIL_OTP",
@@ -562,7 +562,6 @@ fn factor_states_round_trip_inside_challenge_states() {
             sub: "s".into(),
             sms: true,
             code_sha256: "h".into(),
-            failures: 1,
         },
         FactorState::WebAuthn {
             sub: "s".into(),
