@@ -166,8 +166,9 @@ pub async fn lookup_developer_identity(
     };
     let all = ctx.store.subjects_for(&identity_id, &provider).await?;
     let limit = input.max_results.unwrap_or(60).clamp(1, 60) as usize;
-    let start = match &input.next_token {
-        Some(t) => all.iter().position(|s| s > t).unwrap_or(all.len()),
+    let scope = format!("LookupDeveloperIdentity\0{identity_id}\0{provider}");
+    let start = match crate::protocol::page_token::open_opt(&scope, input.next_token.as_deref())? {
+        Some(t) => all.iter().position(|s| *s > t).unwrap_or(all.len()),
         None => 0,
     };
     let page: Vec<String> = all.iter().skip(start).take(limit).cloned().collect();
@@ -177,7 +178,7 @@ pub async fn lookup_developer_identity(
     Ok(LookupDeveloperIdentityResponse {
         identity_id: Some(identity_id),
         developer_user_identifier_list: Some(page),
-        next_token,
+        next_token: crate::protocol::page_token::seal_next(&scope, next_token),
     })
 }
 

@@ -195,13 +195,11 @@ pub async fn list_identities(
 ) -> ApiResult<ListIdentitiesResponse> {
     load_identity_pool(&ctx, &input.identity_pool_id).await?;
     let limit = input.max_results.clamp(1, 60) as u32;
+    let scope = format!("ListIdentities\0{}", input.identity_pool_id);
+    let after = crate::protocol::page_token::open_opt(&scope, input.next_token.as_deref())?;
     let mut rows = ctx
         .store
-        .list_identities(
-            &input.identity_pool_id,
-            input.next_token.as_deref(),
-            limit + 1,
-        )
+        .list_identities(&input.identity_pool_id, after.as_deref(), limit + 1)
         .await?;
     let next_token = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
@@ -212,7 +210,7 @@ pub async fn list_identities(
     Ok(ListIdentitiesResponse {
         identity_pool_id: Some(input.identity_pool_id),
         identities: Some(rows.iter().map(describe).collect()),
-        next_token,
+        next_token: crate::protocol::page_token::seal_next(&scope, next_token),
     })
 }
 

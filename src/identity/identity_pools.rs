@@ -170,9 +170,11 @@ pub async fn list_identity_pools(
     input: ListIdentityPoolsInput,
 ) -> ApiResult<ListIdentityPoolsResponse> {
     let limit = input.max_results.clamp(1, 60) as u32;
+    let scope = "ListIdentityPools";
+    let after = crate::protocol::page_token::open_opt(scope, input.next_token.as_deref())?;
     let mut pools: Vec<IdentityPool> = ctx
         .store
-        .list_identity_pools(input.next_token.as_deref(), limit + 1)
+        .list_identity_pools(after.as_deref(), limit + 1)
         .await?;
     let next_token = if pools.len() > limit as usize {
         pools.truncate(limit as usize);
@@ -190,7 +192,7 @@ pub async fn list_identity_pools(
                 })
                 .collect(),
         ),
-        next_token,
+        next_token: crate::protocol::page_token::seal_next(scope, next_token),
     })
 }
 

@@ -11,7 +11,7 @@ use super::shapes::*;
 use super::user_pools::load_pool;
 use crate::ids;
 use crate::protocol::ctx::Ctx;
-use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::protocol::{ApiError, ApiResult, ErrorKind, page_token};
 use crate::tokens::validity::unit_secs;
 use serde::Serialize;
 
@@ -328,9 +328,11 @@ pub async fn list_user_pool_clients(
 ) -> ApiResult<ListUserPoolClientsResponse> {
     load_pool(&ctx, &input.user_pool_id).await?;
     let limit = input.max_results.unwrap_or(60).clamp(1, 60) as u32;
+    let scope = format!("ListUserPoolClients\0{}", input.user_pool_id);
+    let after = page_token::open_opt(&scope, input.next_token.as_deref())?;
     let mut clients: Vec<UserPoolClientType> = ctx
         .store
-        .list_clients(&input.user_pool_id, input.next_token.as_deref(), limit + 1)
+        .list_clients(&input.user_pool_id, after.as_deref(), limit + 1)
         .await?;
     let next_token = if clients.len() > limit as usize {
         clients.truncate(limit as usize);
@@ -349,7 +351,7 @@ pub async fn list_user_pool_clients(
                 })
                 .collect(),
         ),
-        next_token,
+        next_token: page_token::seal_next(&scope, next_token),
     })
 }
 

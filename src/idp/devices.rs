@@ -320,11 +320,12 @@ async fn list_page(
         None | Some(0) => MAX_LIMIT,
         Some(n) => (n.max(1) as usize).min(MAX_LIMIT),
     };
-    let start = match token {
+    let scope = format!("ListDevices\0{}\0{}", user.pool_id, user.sub);
+    let start = match crate::protocol::page_token::open_opt(&scope, token)? {
         None => 0,
-        Some(t) => all
+        Some(key) => all
             .iter()
-            .position(|d| d.device_key == t)
+            .position(|d| d.device_key == key)
             .ok_or_else(|| ApiError::invalid_parameter("Invalid pagination token."))?,
     };
     let page: Vec<DeviceType> = all
@@ -334,7 +335,7 @@ async fn list_page(
         .map(|d| device_type(d, user))
         .collect();
     let next = all.get(start + limit).map(|d| d.device_key.clone());
-    Ok((page, next))
+    Ok((page, crate::protocol::page_token::seal_next(&scope, next)))
 }
 
 fn remembered_status(status: Option<&str>) -> ApiResult<bool> {

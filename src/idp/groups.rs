@@ -7,7 +7,7 @@ use super::user_pools::load_pool;
 use super::users::lookup::require_user;
 use super::users::wire::user_type;
 use crate::protocol::ctx::Ctx;
-use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::protocol::{ApiError, ApiResult, ErrorKind, page_token};
 use crate::store::groups::AddMember;
 
 fn group_not_found() -> ApiError {
@@ -111,9 +111,11 @@ pub async fn delete_group(ctx: Ctx, input: DeleteGroupRequest) -> ApiResult<serd
 pub async fn list_groups(ctx: Ctx, input: ListGroupsRequest) -> ApiResult<ListGroupsResponse> {
     load_pool(&ctx, &input.user_pool_id).await?;
     let limit = page_limit(input.limit);
+    let scope = format!("ListGroups\0{}", input.user_pool_id);
+    let after = page_token::open_opt(&scope, input.next_token.as_deref())?;
     let mut groups: Vec<GroupType> = ctx
         .store
-        .list_groups(&input.user_pool_id, input.next_token.as_deref(), limit + 1)
+        .list_groups(&input.user_pool_id, after.as_deref(), limit + 1)
         .await?;
     let next_token = if groups.len() > limit as usize {
         groups.truncate(limit as usize);
@@ -123,7 +125,7 @@ pub async fn list_groups(ctx: Ctx, input: ListGroupsRequest) -> ApiResult<ListGr
     };
     Ok(ListGroupsResponse {
         groups: Some(groups),
-        next_token,
+        next_token: page_token::seal_next(&scope, next_token),
     })
 }
 
@@ -168,15 +170,22 @@ pub async fn admin_list_groups_for_user(
     let user = require_user(&ctx, &pool, &input.username).await?;
     let all = groups_of_user(&ctx, &input.user_pool_id, &user.username).await?;
     // Few groups per user: page by position in the precedence order.
-    let start: usize = match input.next_token.as_deref() {
+    let scope = format!(
+        "AdminListGroupsForUser\0{}\0{}",
+        input.user_pool_id, user.sub
+    );
+    let start: usize = match page_token::open_opt(&scope, input.next_token.as_deref())? {
         Some(t) => t
             .parse()
-            .map_err(|_| ApiError::invalid_parameter("Invalid next token."))?,
+            .map_err(|_| ApiError::invalid_parameter("Invalid pagination token."))?,
         None => 0,
     };
     let limit = page_limit(input.limit) as usize;
     let page: Vec<GroupType> = all.iter().skip(start).take(limit).cloned().collect();
-    let next_token = (start + limit < all.len()).then(|| (start + limit).to_string());
+    let next_token = page_token::seal_next(
+        &scope,
+        (start + limit < all.len()).then(|| (start + limit).to_string()),
+    );
     Ok(AdminListGroupsForUserResponse {
         groups: Some(page),
         next_token,
@@ -190,12 +199,17 @@ pub async fn list_users_in_group(
     load_pool(&ctx, &input.user_pool_id).await?;
     load_group(&ctx, &input.user_pool_id, &input.group_name).await?;
     let limit = page_limit(input.limit);
+    let scope = format!(
+        "ListUsersInGroup\0{}\0{}",
+        input.user_pool_id, input.group_name
+    );
+    let after = page_token::open_opt(&scope, input.next_token.as_deref())?;
     let mut names = ctx
         .store
         .members_of_group(
             &input.user_pool_id,
             &input.group_name,
-            input.next_token.as_deref(),
+            after.as_deref(),
             limit + 1,
         )
         .await?;
@@ -213,7 +227,7 @@ pub async fn list_users_in_group(
     }
     Ok(ListUsersInGroupResponse {
         users: Some(out),
-        next_token,
+        next_token: page_token::seal_next(&scope, next_token),
     })
 }
 
@@ -331,7 +345,42 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(page.groups.unwrap().len(), 2);
-        assert_eq!(page.next_token.as_deref(), Some("2"));
+        let next = page.next_token.expect("a next page");
+        let rest = admin_list_groups_for_user(
+            ctx.clone(),
+            AdminListGroupsForUserRequest {
+                username: "lee".into(),
+                user_pool_id: p.clone(),
+                limit: Some(2),
+                next_token: Some(next.clone()),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(rest.groups.unwrap().len(), 1);
+        assert_eq!(rest.next_token, None);
+        // Opaque, and only for the listing that issued it.
+        let forged = admin_list_groups_for_user(
+            ctx.clone(),
+            AdminListGroupsForUserRequest {
+                username: "lee".into(),
+                user_pool_id: p.clone(),
+                limit: Some(2),
+                next_token: Some("2".into()),
+            },
+        )
+        .await;
+        assert_eq!(crate::testkit::kind(forged), "InvalidParameterException");
+        let foreign = list_groups(
+            ctx.clone(),
+            ListGroupsRequest {
+                user_pool_id: p.clone(),
+                limit: None,
+                next_token: Some(next),
+            },
+        )
+        .await;
+        assert_eq!(crate::testkit::kind(foreign), "InvalidParameterException");
         let members = list_users_in_group(
             ctx.clone(),
             ListUsersInGroupRequest {

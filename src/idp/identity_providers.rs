@@ -10,7 +10,7 @@
 use super::shapes::*;
 use super::user_pools::load_pool;
 use crate::protocol::ctx::Ctx;
-use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::protocol::{ApiError, ApiResult, ErrorKind, page_token};
 use std::collections::BTreeMap;
 
 /// The social provider types, whose ProviderName must be the type itself.
@@ -369,12 +369,14 @@ pub async fn list_identity_providers(
         .store
         .list_identity_providers(&input.user_pool_id)
         .await?;
-    let start = match input.next_token.as_deref() {
+    let scope = format!("ListIdentityProviders\0{}", input.user_pool_id);
+    let start = match page_token::open_opt(&scope, input.next_token.as_deref())? {
         None => 0,
-        Some(token) => all
+        // The provider a page starts at may since have been deleted: start past it.
+        Some(name) => all
             .iter()
-            .position(|p| p.provider_name.as_deref() == Some(token))
-            .ok_or_else(|| ApiError::invalid_parameter("Invalid next token."))?,
+            .position(|p| p.provider_name.as_deref().unwrap_or_default() >= name.as_str())
+            .unwrap_or(all.len()),
     };
     let providers = all
         .iter()
@@ -389,7 +391,10 @@ pub async fn list_identity_providers(
         .collect();
     Ok(ListIdentityProvidersResponse {
         providers,
-        next_token: all.get(start + limit).and_then(|p| p.provider_name.clone()),
+        next_token: page_token::seal_next(
+            &scope,
+            all.get(start + limit).and_then(|p| p.provider_name.clone()),
+        ),
     })
 }
 

@@ -5,7 +5,7 @@
 use super::shapes::*;
 use super::user_pools::load_pool;
 use crate::protocol::ctx::Ctx;
-use crate::protocol::{ApiError, ApiResult, ErrorKind};
+use crate::protocol::{ApiError, ApiResult, ErrorKind, page_token};
 use std::collections::HashSet;
 
 /// Cognito allows at most this many scopes per resource server.
@@ -99,9 +99,11 @@ pub async fn list_resource_servers(
 ) -> ApiResult<ListResourceServersResponse> {
     load_pool(&ctx, &input.user_pool_id).await?;
     let limit = input.max_results.unwrap_or(50).clamp(1, 50) as u32;
+    let scope = format!("ListResourceServers\0{}", input.user_pool_id);
+    let after = page_token::open_opt(&scope, input.next_token.as_deref())?;
     let mut servers: Vec<ResourceServerType> = ctx
         .store
-        .list_resource_servers(&input.user_pool_id, input.next_token.as_deref(), limit + 1)
+        .list_resource_servers(&input.user_pool_id, after.as_deref(), limit + 1)
         .await?;
     let next_token = if servers.len() > limit as usize {
         servers.truncate(limit as usize);
@@ -111,7 +113,7 @@ pub async fn list_resource_servers(
     };
     Ok(ListResourceServersResponse {
         resource_servers: servers,
-        next_token,
+        next_token: page_token::seal_next(&scope, next_token),
     })
 }
 

@@ -11,7 +11,7 @@ use super::custom_attributes::pool_schema;
 use super::shapes::*;
 use crate::ids;
 use crate::protocol::ctx::Ctx;
-use crate::protocol::{ApiError, ApiResult};
+use crate::protocol::{ApiError, ApiResult, page_token};
 use serde::Serialize;
 
 fn pool_not_found(id: &str) -> ApiError {
@@ -308,10 +308,9 @@ pub async fn list_user_pools(
     input: ListUserPoolsRequest,
 ) -> ApiResult<ListUserPoolsResponse> {
     let limit = input.max_results.clamp(1, 60) as u32;
-    let mut pools: Vec<UserPoolType> = ctx
-        .store
-        .list_pools(input.next_token.as_deref(), limit + 1)
-        .await?;
+    let scope = "ListUserPools";
+    let after = page_token::open_opt(scope, input.next_token.as_deref())?;
+    let mut pools: Vec<UserPoolType> = ctx.store.list_pools(after.as_deref(), limit + 1).await?;
     let next_token = if pools.len() > limit as usize {
         pools.truncate(limit as usize);
         pools.last().and_then(|p| p.id.clone())
@@ -333,7 +332,7 @@ pub async fn list_user_pools(
                 })
                 .collect(),
         ),
-        next_token,
+        next_token: page_token::seal_next(scope, next_token),
     })
 }
 

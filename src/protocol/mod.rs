@@ -8,6 +8,7 @@ pub mod error;
 mod fuzz_tests;
 pub mod generated;
 pub mod model;
+pub mod page_token;
 pub mod unsigned;
 pub mod validate;
 

@@ -901,6 +901,30 @@ async fn list_users_filters_and_pages() {
     seen.sort();
     assert_eq!(seen, ["amy", "andy", "bea", "ben", "cy", "dora"]);
     assert_eq!(pages, 3);
+
+    // Two conditions: Cognito's filter grammar has one.
+    let err = list("email = \"bea@beta.example\" and username = \"bea\"")
+        .await
+        .expect_err("a filter with two conditions")
+        .into_service_error();
+    assert!(err.is_invalid_parameter_exception(), "{}", code_of(&err));
+    // A pagination token is opaque: one made up is refused (aws-sdk-js#3705 shows AWS's
+    // "Paging marker ... is invalid" InvalidParameterException). Tokens issued for another
+    // listing are refused too (the emulator's own tests; not asserted against AWS).
+    let made_up = base64::engine::general_purpose::STANDARD.encode("dora");
+    {
+        let err = h
+            .idp
+            .list_users()
+            .user_pool_id(&pool_id)
+            .limit(2)
+            .pagination_token(made_up)
+            .send()
+            .await
+            .expect_err("a made-up token")
+            .into_service_error();
+        assert!(err.is_invalid_parameter_exception(), "{}", code_of(&err));
+    }
 }
 
 /// Groups: create, get, update, list; membership both ways; the `cognito:groups` claim.

@@ -664,7 +664,7 @@ async fn developer_identities() {
         page.developer_user_identifier_list,
         Some(vec!["u-1".to_string()])
     );
-    assert_eq!(page.next_token.as_deref(), Some("u-1"));
+    assert!(page.next_token.is_some(), "an opaque token");
     assert_eq!(
         err_type(lookup(None, Some("nobody")).await),
         "ResourceNotFoundException"

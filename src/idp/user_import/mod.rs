@@ -212,14 +212,16 @@ pub async fn list_user_import_jobs(
     input: ListUserImportJobsRequest,
 ) -> ApiResult<ListUserImportJobsResponse> {
     load_pool(&ctx, &input.user_pool_id).await?;
-    let offset = match input.pagination_token.as_deref() {
-        None => 0,
-        Some(t) => t
-            .strip_prefix("jobs-")
-            .and_then(|n| n.parse::<i64>().ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(|| ApiError::invalid_parameter("Invalid pagination token."))?,
-    };
+    let scope = format!("ListUserImportJobs\0{}", input.user_pool_id);
+    let offset =
+        match crate::protocol::page_token::open_opt(&scope, input.pagination_token.as_deref())? {
+            None => 0,
+            Some(t) => t
+                .strip_prefix("jobs-")
+                .and_then(|n| n.parse::<i64>().ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ApiError::invalid_parameter("Invalid pagination token."))?,
+        };
     let limit = i64::from(input.max_results);
     let mut jobs = ctx
         .store
@@ -233,7 +235,10 @@ pub async fn list_user_import_jobs(
     }
     Ok(ListUserImportJobsResponse {
         user_import_jobs: Some(out),
-        pagination_token: more.then(|| format!("jobs-{}", offset + limit)),
+        pagination_token: crate::protocol::page_token::seal_next(
+            &scope,
+            more.then(|| format!("jobs-{}", offset + limit)),
+        ),
     })
 }
 

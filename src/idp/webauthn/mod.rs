@@ -384,7 +384,8 @@ pub async fn list_web_authn_credentials(
         .store
         .list_webauthn_credentials(&user.pool_id, &user.sub)
         .await?;
-    let start = match input.next_token.as_deref() {
+    let scope = format!("ListWebAuthnCredentials\0{}\0{}", user.pool_id, user.sub);
+    let start = match crate::protocol::page_token::open_opt(&scope, input.next_token.as_deref())? {
         None => 0,
         Some(t) => t
             .parse::<usize>()
@@ -411,7 +412,10 @@ pub async fn list_web_authn_credentials(
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(ListWebAuthnCredentialsResponse {
         credentials,
-        next_token: (next < all.len()).then(|| next.to_string()),
+        next_token: crate::protocol::page_token::seal_next(
+            &scope,
+            (next < all.len()).then(|| next.to_string()),
+        ),
     })
 }
 
