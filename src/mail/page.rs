@@ -47,6 +47,10 @@ pub fn index() -> String {
                     code { "Accept: application/json" } ")"
                 }
                 li {
+                    code { "POST /_dev/reset" } " (or " code { "?pool=<id>" } ")"
+                    ": back to the seeded state for the next test"
+                }
+                li {
                     code { "POST /_dev/clock/advance" } " " code { r#"{"seconds": N}"# }
                     ": move the clock to expire codes and tokens"
                 }

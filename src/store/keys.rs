@@ -38,6 +38,17 @@ impl KeyCache {
             m.remove(pool_id);
         }
     }
+
+    /// Drops a deleted pool's keys (a pool re-created under the same ID gets new ones).
+    pub fn forget_pool(&self, pool_id: &str) {
+        self.forget(pool_id);
+    }
+
+    pub fn forget_all(&self) {
+        if let Ok(mut m) = self.loaded.lock() {
+            m.clear();
+        }
+    }
 }
 
 fn key_error(e: impl std::fmt::Display) -> sqlx::Error {

@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod oauth;
 pub mod pools;
 pub mod providers;
+pub mod reset;
 pub mod sessions;
 pub mod tokens;
 pub mod user_import;
