@@ -10,6 +10,7 @@
 #   - trigger handler files (scripts/clients/auth/triggers/) run by the emulator's node and
 #     python runners: CUSTOM_AUTH with SRP and PreTokenGeneration V2 through
 #     amazon-cognito-identity-js, the claims checked with aws-jwt-verify
+#   - the Node test helper in clients/node (startCognitoEmu, global setup) under node:test
 # Installs its own dependencies (a venv under target/, npm in scripts/clients/auth/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,4 +51,8 @@ devices_fixture="$target/clients-devices-fixture.json"
 "$venv/bin/python" scripts/clients/auth/devices.py "$url" "$devices_fixture"
 node scripts/clients/auth/devices.mjs "$url" "$devices_fixture"
 node scripts/clients/auth/triggers.mjs "$url"
+# The Node test helper (clients/node) against the same binary, under node:test.
+bin="$target/release/cognito-emu"
+case "$bin" in /*) ;; *) bin="$root/$bin" ;; esac
+COGNITO_EMU_BIN="$bin" node --test clients/node/test/
 echo "auth clients: ok"
