@@ -69,11 +69,7 @@ fn complete_details(
     mut details: BTreeMap<String, String>,
 ) -> ApiResult<BTreeMap<String, String>> {
     if provider_type == "SAML" {
-        if !details.contains_key("MetadataFile") && !details.contains_key("MetadataURL") {
-            return Err(ApiError::invalid_parameter(
-                "SAML provider details must contain MetadataFile or MetadataURL.",
-            ));
-        }
+        // Checked (and the metadata read) by `saml_details`, which needs I/O.
         return Ok(details);
     }
     for key in required_details(provider_type) {
@@ -163,6 +159,82 @@ fn complete_details(
     Ok(details)
 }
 
+/// ProviderDetails of a SAML provider, checked as Cognito checks them: exactly one of
+/// MetadataFile and MetadataURL, metadata that parses (fetched now for MetadataURL) with a
+/// signing certificate that has not expired, the optional flags as "true"/"false",
+/// RequestSigningAlgorithm rsa-sha256; the IdP's sign-in and sign-out URLs filled in.
+async fn saml_details(
+    ctx: &Ctx,
+    mut details: BTreeMap<String, String>,
+) -> ApiResult<BTreeMap<String, String>> {
+    let has = |k: &str| details.get(k).is_some_and(|v| !v.is_empty());
+    match (has("MetadataFile"), has("MetadataURL")) {
+        (false, false) => {
+            return Err(ApiError::invalid_parameter(
+                "SAML provider details must contain MetadataFile or MetadataURL.",
+            ));
+        }
+        (true, true) => {
+            return Err(ApiError::invalid_parameter(
+                "SAML provider details must contain only one of MetadataFile and MetadataURL.",
+            ));
+        }
+        _ => {}
+    }
+    for flag in ["IDPSignout", "IDPInit", "EncryptedResponses"] {
+        if let Some(v) = details.get(flag)
+            && v != "true"
+            && v != "false"
+        {
+            return Err(ApiError::invalid_parameter(format!(
+                "{flag} must be true or false."
+            )));
+        }
+    }
+    if let Some(alg) = details.get("RequestSigningAlgorithm")
+        && alg != "rsa-sha256"
+    {
+        return Err(ApiError::invalid_parameter(
+            "RequestSigningAlgorithm must be rsa-sha256.",
+        ));
+    }
+    let document = crate::oauth::saml::metadata::document(&details)
+        .await
+        .map_err(|e| {
+            ApiError::invalid_parameter(format!("Could not retrieve the SAML metadata: {e}"))
+        })?;
+    let md = crate::oauth::saml::metadata::parse(&document)
+        .map_err(|e| ApiError::invalid_parameter(format!("Invalid SAML metadata: {e}")))?;
+    let now = ctx.clock.now_secs();
+    if md.signing_keys.iter().all(|k| k.not_after <= now) {
+        return Err(ApiError::invalid_parameter(
+            "The signing certificate in the SAML metadata has expired.",
+        ));
+    }
+    details.remove("SSORedirectBindingURI");
+    details.remove("SLORedirectBindingURI");
+    if let Some(url) = md.sso_redirect {
+        details.insert("SSORedirectBindingURI".into(), url);
+    }
+    if let Some(url) = md.slo_redirect {
+        details.insert("SLORedirectBindingURI".into(), url);
+    }
+    Ok(details)
+}
+
+/// `complete_details`, plus the metadata checks of SAML providers.
+async fn checked_details(
+    ctx: &Ctx,
+    provider_type: &str,
+    details: BTreeMap<String, String>,
+) -> ApiResult<BTreeMap<String, String>> {
+    let details = complete_details(provider_type, details)?;
+    if provider_type == "SAML" {
+        return saml_details(ctx, details).await;
+    }
+    Ok(details)
+}
+
 /// AttributeMapping as stored: the caller's, with `username` mapped to the subject.
 fn complete_mapping(
     provider_type: &str,
@@ -227,7 +299,7 @@ pub async fn create_identity_provider(
         user_pool_id: Some(input.user_pool_id.clone()),
         provider_name: Some(name.clone()),
         provider_type: Some(kind.clone()),
-        provider_details: Some(complete_details(kind, input.provider_details)?),
+        provider_details: Some(checked_details(&ctx, kind, input.provider_details).await?),
         attribute_mapping: Some(complete_mapping(kind, input.attribute_mapping)),
         idp_identifiers: Some(identifiers),
         acr_mapping: input.acr_mapping,
@@ -309,8 +381,15 @@ pub async fn update_identity_provider(
     if let Some(details) = input.provider_details {
         // Cognito merges the given keys into the stored ones.
         let mut merged = doc.provider_details.clone().unwrap_or_default();
+        // New metadata of one kind replaces the stored metadata of the other.
+        if details.contains_key("MetadataFile") {
+            merged.remove("MetadataURL");
+        }
+        if details.contains_key("MetadataURL") {
+            merged.remove("MetadataFile");
+        }
         merged.extend(details);
-        doc.provider_details = Some(complete_details(&kind, merged)?);
+        doc.provider_details = Some(checked_details(&ctx, &kind, merged).await?);
     }
     if let Some(mapping) = input.attribute_mapping {
         doc.attribute_mapping = Some(complete_mapping(&kind, Some(mapping)));
