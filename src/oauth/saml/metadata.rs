@@ -36,13 +36,86 @@ pub struct Metadata {
     pub signing_keys: Vec<SigningKey>,
 }
 
-/// Parsing options for documents from outside: no DTD (so no entity expansion), a bounded
-/// node count.
-pub fn parsing_options() -> ParsingOptions {
-    ParsingOptions {
+/// The deepest element nesting read. SAML documents nest about ten deep; the bound keeps
+/// the (recursive) canonicalizer far from the end of a worker thread's stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// Whether start tags in `xml` nest deeper than `max`, found by a scan of the text (roxmltree's
+/// tokenizer recurses per element, so a deep document must be refused before it parses).
+/// Comments, CDATA, processing instructions and quoted attribute values are skipped.
+fn nests_deeper_than(xml: &str, max: usize) -> bool {
+    let b = xml.as_bytes();
+    let skip_past = |from: usize, end: &str| {
+        xml.get(from..)
+            .and_then(|rest| rest.find(end))
+            .map_or(b.len(), |i| from + i + end.len())
+    };
+    let (mut i, mut depth) = (0, 0usize);
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let rest = &xml[i..];
+        if rest.starts_with("<!--") {
+            i = skip_past(i, "-->");
+        } else if rest.starts_with("<![CDATA[") {
+            i = skip_past(i, "]]>");
+        } else if rest.starts_with("<?") {
+            i = skip_past(i, "?>");
+        } else if rest.starts_with("</") || rest.starts_with("<!") {
+            depth = depth.saturating_sub(usize::from(rest.starts_with("</")));
+            i = skip_past(i, ">");
+        } else {
+            // A start tag: to its end, past quoted values; `/>` closes it at once.
+            let mut j = i + 1;
+            let mut quote = None;
+            while j < b.len() {
+                match (quote, b[j]) {
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'"' | b'\'') => quote = Some(b[j]),
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if b.get(j - 1) != Some(&b'/') {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            i = j + 1;
+        }
+    }
+    false
+}
+
+/// Parses a document from outside: no DTD (so no entity expansion), a bounded node count
+/// and nesting depth.
+pub fn parse_untrusted(xml: &str) -> Result<Document<'_>, String> {
+    if nests_deeper_than(xml, MAX_DEPTH) {
+        return Err(format!("elements nest more than {MAX_DEPTH} deep"));
+    }
+    let options = ParsingOptions {
         allow_dtd: false,
         nodes_limit: 50_000,
+    };
+    let doc = Document::parse_with_options(xml, options).map_err(|e| e.to_string())?;
+    // Parents come before their children in document order: one pass finds every depth.
+    let mut depth = vec![0usize; doc.descendants().count() + 1];
+    for node in doc.descendants() {
+        let d = node.parent().map_or(0, |p| {
+            depth.get(p.id().get_usize()).copied().unwrap_or(0) + 1
+        });
+        if d > MAX_DEPTH {
+            return Err(format!("elements nest more than {MAX_DEPTH} deep"));
+        }
+        if let Some(slot) = depth.get_mut(node.id().get_usize()) {
+            *slot = d;
+        }
     }
+    Ok(doc)
 }
 
 /// The RSA public key of a DER X.509 certificate.
@@ -84,8 +157,8 @@ pub fn parse(xml: &str) -> Result<Metadata, String> {
     if xml.len() > MAX_METADATA_BYTES {
         return Err("the metadata document is too large".into());
     }
-    let doc = Document::parse_with_options(xml, parsing_options())
-        .map_err(|e| format!("the metadata is not well-formed XML: {e}"))?;
+    let doc =
+        parse_untrusted(xml).map_err(|e| format!("the metadata is not well-formed XML: {e}"))?;
     let root = doc.root_element();
     let entity = if root.has_tag_name((MD_NS, "EntityDescriptor")) {
         Some(root)
@@ -170,4 +243,22 @@ pub async fn document(
 pub async fn of_provider(p: &IdentityProviderType) -> Result<Metadata, String> {
     let details = p.provider_details.clone().unwrap_or_default();
     parse(&document(&details).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_counted_past_comments_cdata_and_quoted_values() {
+        let nested = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+        assert!(!nests_deeper_than(&nested(3), 3));
+        assert!(nests_deeper_than(&nested(4), 3));
+        let tricky =
+            r#"<a x="/>" y='>'><!-- <b><c><d> --><![CDATA[<b><c><d>]]><?pi <b>?><e/><e/></a>"#;
+        assert!(!nests_deeper_than(tricky, 1));
+        assert!(nests_deeper_than(r#"<a x="/>"><b><c/></b></a>"#, 1));
+        assert!(parse_untrusted(&nested(MAX_DEPTH)).is_ok());
+        assert!(parse_untrusted(&nested(100_000)).is_err());
+    }
 }

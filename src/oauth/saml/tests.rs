@@ -134,6 +134,18 @@ fn forged_and_misdirected_responses_are_refused() {
         let e = read(xml).expect_err(name);
         assert!(e.contains(why), "{name}: {e}");
     }
+    // Deep nesting is refused before the recursive canonicalizer sees it.
+    let deep = fixture!("response-signed.xml").replacen(
+        "<saml:AttributeStatement>",
+        &format!("{}<saml:AttributeStatement>", "<x>".repeat(20_000)),
+        1,
+    );
+    let deep = deep.replacen(
+        "</saml:AttributeStatement>",
+        &format!("</saml:AttributeStatement>{}", "</x>".repeat(20_000)),
+        1,
+    );
+    assert!(read(&deep).unwrap_err().contains("nest more than"));
     let failed = fixture!("response-signed.xml").replace(
         "urn:oasis:names:tc:SAML:2.0:status:Success",
         "urn:oasis:names:tc:SAML:2.0:status:Requester",
