@@ -25,6 +25,8 @@ pub fn is_social(provider_type: &str) -> bool {
 const FACEBOOK_API_VERSION: &str = "v17.0";
 /// ListIdentityProviders' largest page.
 const MAX_RESULTS: i32 = 60;
+/// A pool has few clients; the IdP-initiated check reads them all.
+const ALL_CLIENTS: u32 = 10_000;
 
 fn not_found(name: &str) -> ApiError {
     ApiError::resource_not_found(format!("Identity provider {name} does not exist."))
@@ -391,6 +393,7 @@ pub async fn update_identity_provider(
         merged.extend(details);
         doc.provider_details = Some(checked_details(&ctx, &kind, merged).await?);
     }
+    check_clients_for_idp_initiated(&ctx, &input.user_pool_id, &doc).await?;
     if let Some(mapping) = input.attribute_mapping {
         doc.attribute_mapping = Some(complete_mapping(&kind, Some(mapping)));
     }
@@ -477,19 +480,80 @@ pub async fn list_identity_providers(
     })
 }
 
+fn allows_idp_initiated(p: &IdentityProviderType) -> bool {
+    p.provider_type.as_deref() == Some("SAML")
+        && p.provider_details
+            .as_ref()
+            .and_then(|d| d.get("IDPInit"))
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// Cognito's rule for IdP-initiated SAML ("Using IdP-initiated SAML sign-in"): a client that
+/// supports such a provider supports no non-SAML provider, the user pool itself included.
+fn check_idp_initiated(names: &[String], providers: &[IdentityProviderType]) -> ApiResult<()> {
+    let Some(saml) = providers.iter().find(|p| allows_idp_initiated(p)) else {
+        return Ok(());
+    };
+    let other = names.iter().find(|n| {
+        *n == "COGNITO"
+            || providers.iter().any(|p| {
+                p.provider_name.as_ref() == Some(*n) && p.provider_type.as_deref() != Some("SAML")
+            })
+    });
+    match other {
+        Some(other) => Err(ApiError::invalid_parameter(format!(
+            "{other} cannot be supported together with {}, a SAML provider that allows IdP-initiated sign-in.",
+            saml.provider_name.as_deref().unwrap_or_default()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Checks a client's SupportedIdentityProviders: COGNITO or a provider of the pool.
 pub async fn check_supported(ctx: &Ctx, pool_id: &str, names: &[String]) -> ApiResult<()> {
+    let mut providers = Vec::new();
     for name in names.iter().filter(|n| *n != "COGNITO") {
-        if ctx
+        match ctx
             .store
             .get_identity_provider::<IdentityProviderType>(pool_id, name)
             .await?
-            .is_none()
         {
-            return Err(ApiError::invalid_parameter(format!(
-                "The provider {name} does not exist for User Pool {pool_id}"
-            )));
+            Some(p) => providers.push(p),
+            None => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "The provider {name} does not exist for User Pool {pool_id}"
+                )));
+            }
         }
+    }
+    check_idp_initiated(names, &providers)
+}
+
+/// Before a SAML provider starts allowing IdP-initiated sign-in: no client of the pool that
+/// supports it may support a non-SAML provider.
+async fn check_clients_for_idp_initiated(
+    ctx: &Ctx,
+    pool_id: &str,
+    provider: &IdentityProviderType,
+) -> ApiResult<()> {
+    if !allows_idp_initiated(provider) {
+        return Ok(());
+    }
+    let name = provider.provider_name.clone().unwrap_or_default();
+    let clients: Vec<UserPoolClientType> =
+        ctx.store.list_clients(pool_id, None, ALL_CLIENTS).await?;
+    for client in clients {
+        let names = client.supported_identity_providers.unwrap_or_default();
+        if !names.contains(&name) {
+            continue;
+        }
+        let mut providers = vec![provider.clone()];
+        for other in names.iter().filter(|n| **n != name && *n != "COGNITO") {
+            if let Some(p) = ctx.store.get_identity_provider(pool_id, other).await? {
+                providers.push(p);
+            }
+        }
+        check_idp_initiated(&names, &providers)?;
     }
     Ok(())
 }

@@ -496,20 +496,49 @@ async fn a_saml_idp_signs_users_in_through_the_whole_redirect_chain() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("Invalid samlResponse or relayState from identity provider"));
-    crate::idp::identity_providers::update_identity_provider(
+    let enable = UpdateIdentityProviderRequest {
+        user_pool_id: POOL_ID.into(),
+        provider_name: "Corp".into(),
+        provider_details: Some(BTreeMap::from([(
+            "IDPInit".to_string(),
+            "true".to_string(),
+        )])),
+        ..Default::default()
+    };
+    // A client of an IdP-initiated provider supports no non-SAML provider (the pool
+    // included): the "both" client must go first.
+    let e = crate::idp::identity_providers::update_identity_provider(ctx.clone(), enable.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind.name(), "InvalidParameterException");
+    crate::idp::clients::delete_user_pool_client(
         ctx.clone(),
-        UpdateIdentityProviderRequest {
+        DeleteUserPoolClientRequest {
             user_pool_id: POOL_ID.into(),
-            provider_name: "Corp".into(),
-            provider_details: Some(BTreeMap::from([(
-                "IDPInit".to_string(),
-                "true".to_string(),
-            )])),
-            ..Default::default()
+            client_id: both.client_id.clone().unwrap(),
         },
     )
     .await
     .unwrap();
+    crate::idp::identity_providers::update_identity_provider(ctx.clone(), enable)
+        .await
+        .unwrap();
+    let e = crate::idp::clients::update_user_pool_client(
+        ctx.clone(),
+        UpdateUserPoolClientRequest {
+            user_pool_id: POOL_ID.into(),
+            client_id: client_id.clone(),
+            allowed_o_auth_flows_user_pool_client: Some(true),
+            allowed_o_auth_flows: Some(vec!["code".into()]),
+            allowed_o_auth_scopes: Some(vec!["openid".into(), "email".into()]),
+            callback_ur_ls: Some(vec![CALLBACK.into()]),
+            supported_identity_providers: Some(vec!["Corp".into(), "COGNITO".into()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.kind.name(), "InvalidParameterException");
     let (status, to_app, _) = send(
         &app,
         post_response(fixture!("assertion-signed.xml"), &idp_relay),
