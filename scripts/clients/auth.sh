@@ -5,6 +5,8 @@
 #     authenticateUser over SRP, wrong password, refreshSession
 #   - PyJWT and aws-jwt-verify verifying the tokens with the JWKS fetched over HTTP, with
 #     ASP.NET JwtBearer-style rules (issuer, audience / client_id + token_use, exp, signature)
+#   - SAML sign-in (saml_idp.py): a signxml-signed IdP served over MetadataURL, the AuthnRequest
+#     inflated by zlib, InResponseTo answered, code -> tokens with the identities claim
 #   - remembered devices: pycognito's device verifier and DEVICE_SRP_AUTH, boto3's device
 #     calls, amazon-cognito-identity-js's ConfirmDevice / remembered sign-in without MFA
 #   - trigger handler files (scripts/clients/auth/triggers/) run by the emulator's node and
@@ -51,6 +53,7 @@ devices_fixture="$target/clients-devices-fixture.json"
 "$venv/bin/python" scripts/clients/auth/devices.py "$url" "$devices_fixture"
 node scripts/clients/auth/devices.mjs "$url" "$devices_fixture"
 node scripts/clients/auth/triggers.mjs "$url"
+"$venv/bin/python" scripts/clients/auth/saml_idp.py "$url"
 # The Node test helper (clients/node) against the same binary, under node:test.
 bin="$target/release/cognito-emu"
 case "$bin" in /*) ;; *) bin="$root/$bin" ;; esac

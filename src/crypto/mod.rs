@@ -1,6 +1,7 @@
 //! Pure cryptographic helpers: no I/O; randomness and time come in as arguments or from
 //! the caller.
 
+pub mod c14n;
 pub mod hex;
 pub mod jwk;
 pub mod keys;
@@ -10,3 +11,4 @@ pub mod secret_hash;
 pub mod srp;
 pub mod sts;
 pub mod totp;
+pub mod xmldsig;

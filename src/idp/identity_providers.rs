@@ -25,6 +25,8 @@ pub fn is_social(provider_type: &str) -> bool {
 const FACEBOOK_API_VERSION: &str = "v17.0";
 /// ListIdentityProviders' largest page.
 const MAX_RESULTS: i32 = 60;
+/// A pool has few clients; the IdP-initiated check reads them all.
+const ALL_CLIENTS: u32 = 10_000;
 
 fn not_found(name: &str) -> ApiError {
     ApiError::resource_not_found(format!("Identity provider {name} does not exist."))
@@ -69,11 +71,7 @@ fn complete_details(
     mut details: BTreeMap<String, String>,
 ) -> ApiResult<BTreeMap<String, String>> {
     if provider_type == "SAML" {
-        if !details.contains_key("MetadataFile") && !details.contains_key("MetadataURL") {
-            return Err(ApiError::invalid_parameter(
-                "SAML provider details must contain MetadataFile or MetadataURL.",
-            ));
-        }
+        // Checked (and the metadata read) by `saml_details`, which needs I/O.
         return Ok(details);
     }
     for key in required_details(provider_type) {
@@ -163,6 +161,82 @@ fn complete_details(
     Ok(details)
 }
 
+/// ProviderDetails of a SAML provider, checked as Cognito checks them: exactly one of
+/// MetadataFile and MetadataURL, metadata that parses (fetched now for MetadataURL) with a
+/// signing certificate that has not expired, the optional flags as "true"/"false",
+/// RequestSigningAlgorithm rsa-sha256; the IdP's sign-in and sign-out URLs filled in.
+async fn saml_details(
+    ctx: &Ctx,
+    mut details: BTreeMap<String, String>,
+) -> ApiResult<BTreeMap<String, String>> {
+    let has = |k: &str| details.get(k).is_some_and(|v| !v.is_empty());
+    match (has("MetadataFile"), has("MetadataURL")) {
+        (false, false) => {
+            return Err(ApiError::invalid_parameter(
+                "SAML provider details must contain MetadataFile or MetadataURL.",
+            ));
+        }
+        (true, true) => {
+            return Err(ApiError::invalid_parameter(
+                "SAML provider details must contain only one of MetadataFile and MetadataURL.",
+            ));
+        }
+        _ => {}
+    }
+    for flag in ["IDPSignout", "IDPInit", "EncryptedResponses"] {
+        if let Some(v) = details.get(flag)
+            && v != "true"
+            && v != "false"
+        {
+            return Err(ApiError::invalid_parameter(format!(
+                "{flag} must be true or false."
+            )));
+        }
+    }
+    if let Some(alg) = details.get("RequestSigningAlgorithm")
+        && alg != "rsa-sha256"
+    {
+        return Err(ApiError::invalid_parameter(
+            "RequestSigningAlgorithm must be rsa-sha256.",
+        ));
+    }
+    let document = crate::oauth::saml::metadata::document(&details)
+        .await
+        .map_err(|e| {
+            ApiError::invalid_parameter(format!("Could not retrieve the SAML metadata: {e}"))
+        })?;
+    let md = crate::oauth::saml::metadata::parse(&document)
+        .map_err(|e| ApiError::invalid_parameter(format!("Invalid SAML metadata: {e}")))?;
+    let now = ctx.clock.now_secs();
+    if md.signing_keys.iter().all(|k| k.not_after <= now) {
+        return Err(ApiError::invalid_parameter(
+            "The signing certificate in the SAML metadata has expired.",
+        ));
+    }
+    details.remove("SSORedirectBindingURI");
+    details.remove("SLORedirectBindingURI");
+    if let Some(url) = md.sso_redirect {
+        details.insert("SSORedirectBindingURI".into(), url);
+    }
+    if let Some(url) = md.slo_redirect {
+        details.insert("SLORedirectBindingURI".into(), url);
+    }
+    Ok(details)
+}
+
+/// `complete_details`, plus the metadata checks of SAML providers.
+async fn checked_details(
+    ctx: &Ctx,
+    provider_type: &str,
+    details: BTreeMap<String, String>,
+) -> ApiResult<BTreeMap<String, String>> {
+    let details = complete_details(provider_type, details)?;
+    if provider_type == "SAML" {
+        return saml_details(ctx, details).await;
+    }
+    Ok(details)
+}
+
 /// AttributeMapping as stored: the caller's, with `username` mapped to the subject.
 fn complete_mapping(
     provider_type: &str,
@@ -227,7 +301,7 @@ pub async fn create_identity_provider(
         user_pool_id: Some(input.user_pool_id.clone()),
         provider_name: Some(name.clone()),
         provider_type: Some(kind.clone()),
-        provider_details: Some(complete_details(kind, input.provider_details)?),
+        provider_details: Some(checked_details(&ctx, kind, input.provider_details).await?),
         attribute_mapping: Some(complete_mapping(kind, input.attribute_mapping)),
         idp_identifiers: Some(identifiers),
         acr_mapping: input.acr_mapping,
@@ -309,9 +383,17 @@ pub async fn update_identity_provider(
     if let Some(details) = input.provider_details {
         // Cognito merges the given keys into the stored ones.
         let mut merged = doc.provider_details.clone().unwrap_or_default();
+        // New metadata of one kind replaces the stored metadata of the other.
+        if details.contains_key("MetadataFile") {
+            merged.remove("MetadataURL");
+        }
+        if details.contains_key("MetadataURL") {
+            merged.remove("MetadataFile");
+        }
         merged.extend(details);
-        doc.provider_details = Some(complete_details(&kind, merged)?);
+        doc.provider_details = Some(checked_details(&ctx, &kind, merged).await?);
     }
+    check_clients_for_idp_initiated(&ctx, &input.user_pool_id, &doc).await?;
     if let Some(mapping) = input.attribute_mapping {
         doc.attribute_mapping = Some(complete_mapping(&kind, Some(mapping)));
     }
@@ -398,19 +480,80 @@ pub async fn list_identity_providers(
     })
 }
 
+fn allows_idp_initiated(p: &IdentityProviderType) -> bool {
+    p.provider_type.as_deref() == Some("SAML")
+        && p.provider_details
+            .as_ref()
+            .and_then(|d| d.get("IDPInit"))
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// Cognito's rule for IdP-initiated SAML ("Using IdP-initiated SAML sign-in"): a client that
+/// supports such a provider supports no non-SAML provider, the user pool itself included.
+fn check_idp_initiated(names: &[String], providers: &[IdentityProviderType]) -> ApiResult<()> {
+    let Some(saml) = providers.iter().find(|p| allows_idp_initiated(p)) else {
+        return Ok(());
+    };
+    let other = names.iter().find(|n| {
+        *n == "COGNITO"
+            || providers.iter().any(|p| {
+                p.provider_name.as_ref() == Some(*n) && p.provider_type.as_deref() != Some("SAML")
+            })
+    });
+    match other {
+        Some(other) => Err(ApiError::invalid_parameter(format!(
+            "{other} cannot be supported together with {}, a SAML provider that allows IdP-initiated sign-in.",
+            saml.provider_name.as_deref().unwrap_or_default()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Checks a client's SupportedIdentityProviders: COGNITO or a provider of the pool.
 pub async fn check_supported(ctx: &Ctx, pool_id: &str, names: &[String]) -> ApiResult<()> {
+    let mut providers = Vec::new();
     for name in names.iter().filter(|n| *n != "COGNITO") {
-        if ctx
+        match ctx
             .store
             .get_identity_provider::<IdentityProviderType>(pool_id, name)
             .await?
-            .is_none()
         {
-            return Err(ApiError::invalid_parameter(format!(
-                "The provider {name} does not exist for User Pool {pool_id}"
-            )));
+            Some(p) => providers.push(p),
+            None => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "The provider {name} does not exist for User Pool {pool_id}"
+                )));
+            }
         }
+    }
+    check_idp_initiated(names, &providers)
+}
+
+/// Before a SAML provider starts allowing IdP-initiated sign-in: no client of the pool that
+/// supports it may support a non-SAML provider.
+async fn check_clients_for_idp_initiated(
+    ctx: &Ctx,
+    pool_id: &str,
+    provider: &IdentityProviderType,
+) -> ApiResult<()> {
+    if !allows_idp_initiated(provider) {
+        return Ok(());
+    }
+    let name = provider.provider_name.clone().unwrap_or_default();
+    let clients: Vec<UserPoolClientType> =
+        ctx.store.list_clients(pool_id, None, ALL_CLIENTS).await?;
+    for client in clients {
+        let names = client.supported_identity_providers.unwrap_or_default();
+        if !names.contains(&name) {
+            continue;
+        }
+        let mut providers = vec![provider.clone()];
+        for other in names.iter().filter(|n| **n != name && *n != "COGNITO") {
+            if let Some(p) = ctx.store.get_identity_provider(pool_id, other).await? {
+                providers.push(p);
+            }
+        }
+        check_idp_initiated(&names, &providers)?;
     }
     Ok(())
 }

@@ -8,8 +8,8 @@
 //! subject format and attribute names, fed through the provider's AttributeMapping), and the
 //! sign-in continues as after a real one: the user `google_<id>`, a session, the app's code.
 //! The same address always gives the same provider subject, so a second sign-in finds the
-//! same user. OIDC providers are real ones running locally (`oauth::oidc`); SAML is refused
-//! back to the app for now.
+//! same user. OIDC and SAML providers are real ones running locally (`oauth::oidc`,
+//! `oauth::saml`).
 
 use super::authorize;
 use super::html::{Field, alert};
@@ -45,6 +45,9 @@ pub async fn start(site: &Site, c: &Checked, provider: &IdentityProviderType) ->
     let kind = provider_type(provider);
     if kind == "OIDC" {
         return super::oidc::start(site, c, provider).await;
+    }
+    if kind == "SAML" {
+        return super::saml::start(site, c, provider).await;
     }
     params::refuse(
         c,

@@ -1,5 +1,6 @@
 //! The user-pool domain's HTTP endpoints: OpenID discovery and JWKS, the OAuth 2.0 endpoints
-//! (/oauth2/authorize, /oauth2/token, /oauth2/userInfo, /oauth2/revoke, /logout) and the
+//! (/oauth2/authorize, /oauth2/token, /oauth2/userInfo, /oauth2/revoke, /logout,
+//! /oauth2/idpresponse, /saml2/idpresponse) and the
 //! hosted pages (/login, /mfa, /signup, /confirm, /newPassword, /forgotPassword,
 //! /confirmForgotPassword).
 //!
@@ -19,6 +20,7 @@ pub mod oidc;
 pub mod pages;
 pub mod params;
 pub mod revoke;
+pub mod saml;
 pub mod session;
 pub mod site;
 pub mod token;
@@ -38,6 +40,7 @@ fn endpoints() -> Router<AppState> {
         )
         .route("/oauth2/revoke", post(revoke::revoke))
         .route("/oauth2/idpresponse", get(oidc::idp_response))
+        .route("/saml2/idpresponse", post(saml::idp_response))
         .route("/logout", get(logout::logout))
         .route("/login", get(hosted::login_get).post(hosted::login_post))
         .route(

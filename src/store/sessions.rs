@@ -42,6 +42,35 @@ impl Store {
         tx.commit().await
     }
 
+    /// Stores `c` unless a live row has that handle already; false (nothing written) then.
+    /// What makes a one-time token single use (a SAML assertion presented twice).
+    pub async fn put_challenge_once(
+        &self,
+        handle_sha256: &str,
+        c: &StoredChallenge,
+        now: f64,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM auth_challenges WHERE expires < ?")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO auth_challenges (handle_sha256, pool_id, client_id, username, challenge, state, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(handle_sha256)
+        .bind(&c.pool_id)
+        .bind(&c.client_id)
+        .bind(&c.username)
+        .bind(&c.challenge)
+        .bind(c.state.to_string())
+        .bind(c.expires)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn get_challenge(
         &self,
         handle_sha256: &str,
