@@ -13,6 +13,8 @@
 #     python runners: CUSTOM_AUTH with SRP and PreTokenGeneration V2 through
 #     amazon-cognito-identity-js, the claims checked with aws-jwt-verify
 #   - the Node test helper in clients/node (startCognitoEmu, global setup) under node:test
+#   - AWS Amplify JS v6 with userPoolEndpoint / identityPoolEndpoint: sign-up to TOTP and
+#     USER_AUTH e-mail codes, identity-pool credentials through fetchAuthSession
 # Installs its own dependencies (a venv under target/, npm in scripts/clients/auth/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -53,6 +55,7 @@ devices_fixture="$target/clients-devices-fixture.json"
 "$venv/bin/python" scripts/clients/auth/devices.py "$url" "$devices_fixture"
 node scripts/clients/auth/devices.mjs "$url" "$devices_fixture"
 node scripts/clients/auth/triggers.mjs "$url"
+node scripts/clients/auth/amplify.mjs "$url"
 "$venv/bin/python" scripts/clients/auth/saml_idp.py "$url"
 # The Node test helper (clients/node) against the same binary, under node:test.
 bin="$target/release/cognito-emu"
