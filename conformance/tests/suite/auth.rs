@@ -410,3 +410,75 @@ async fn sms_mfa_with_the_code_from_the_mailbox() {
         .expect("AuthenticationResult");
     assert!(tokens.access_token.is_some());
 }
+
+/// Tokens verified the way an API verifies them, with a JWT library we did not write
+/// (jsonwebtoken): the RS256 signature against the pool's JWKS key named by `kid`, the issuer,
+/// the audience (ID token) or client_id and token_use (access token), and expiry.
+#[tokio::test]
+async fn tokens_verify_against_the_jwks_with_an_independent_jwt_library() {
+    let Some(h) = Harness::emulator_only("the JWKS is fetched over the emulator's plain HTTP")
+    else {
+        return;
+    };
+    let (pool_id, client_id) = pool_client_user(&h).await;
+    let tokens = h
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PASSWORD", PW)
+        .send()
+        .await
+        .expect("USER_PASSWORD_AUTH")
+        .authentication_result
+        .expect("AuthenticationResult");
+    let jwks = h
+        .raw()
+        .get(&format!("/{pool_id}/.well-known/jwks.json"))
+        .await
+        .json();
+    let key_for = |jwt: &str| {
+        let kid = jsonwebtoken::decode_header(jwt)
+            .expect("a JWT header")
+            .kid
+            .expect("kid");
+        let jwk = jwks["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .find(|k| k["kid"] == kid.as_str())
+            .expect("the kid is in the JWKS")
+            .clone();
+        jsonwebtoken::DecodingKey::from_rsa_components(
+            jwk["n"].as_str().expect("n"),
+            jwk["e"].as_str().expect("e"),
+        )
+        .expect("an RSA key")
+    };
+    let issuer = format!("{}/{pool_id}", h.emulator_url().expect("emulator URL"));
+    let id_token = tokens.id_token.expect("IdToken");
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.set_issuer(&[&issuer]);
+    v.set_audience(&[&client_id]);
+    let id = jsonwebtoken::decode::<serde_json::Value>(&id_token, &key_for(&id_token), &v)
+        .expect("the ID token verifies")
+        .claims;
+    assert_eq!(id["token_use"], "id");
+    assert_eq!(id["cognito:username"], "alice");
+
+    let access = tokens.access_token.expect("AccessToken");
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.set_issuer(&[&issuer]);
+    v.validate_aud = false;
+    let claims = jsonwebtoken::decode::<serde_json::Value>(&access, &key_for(&access), &v)
+        .expect("the access token verifies")
+        .claims;
+    assert_eq!(claims["token_use"], "access");
+    assert_eq!(claims["client_id"], client_id.as_str());
+
+    // The ID token is not an access token for this check: wrong audience member.
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.set_audience(&["someone-else"]);
+    assert!(jsonwebtoken::decode::<serde_json::Value>(&id_token, &key_for(&id_token), &v).is_err());
+}
