@@ -6,7 +6,8 @@
 use super::attributes::{self, WriteBy};
 use super::challenge::Call;
 use super::shapes::*;
-use super::sign_up::{insert_new_user, new_user};
+use super::sign_up::{insert_new_user, new_user, verified_alias};
+use super::users::attribute_writes::mark_verified;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, ErrorKind};
@@ -94,8 +95,19 @@ pub async fn migrate(
         (Some("RESET_REQUIRED"), _) | (None, Reason::ForgotPassword) => UserStatus::ResetRequired,
         _ => UserStatus::Confirmed,
     };
-    let (mut user, key, unique) =
+    let (mut user, key, mut unique) =
         new_user(ctx, pool, username, attrs, status, "User already exists").await?;
+    // A verified alias another user holds: AliasExistsException, or taken over with
+    // forceAliasCreation, as AdminCreateUser's ForceAliasCreation does.
+    let force = answer["forceAliasCreation"].as_bool() == Some(true);
+    for attr in ["email", "phone_number"] {
+        let flag = format!("{attr}_verified");
+        if user.attr_is_true(&flag) {
+            user.set_attr(&flag, "false");
+            mark_verified(ctx, pool, &mut user, attr, force).await?;
+            unique.extend(verified_alias(pool, &user, attr, force));
+        }
+    }
     if let Reason::Authentication { password } = reason {
         user.password =
             Some(crate::cpu::hash_password(&user.pool_id, &user.username, password).await?);

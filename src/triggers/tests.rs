@@ -115,6 +115,16 @@ async fn function(Path(name): Path<String>, body: String) -> Response {
             }
             event["response"]["autoVerifyEmail"] = true.into();
         }
+        // Migrates anyone with one shared verified address; `forced` takes the alias over.
+        "migrateShared" => {
+            let forced = event["userName"] == "forced";
+            event["response"]["userAttributes"] = json!({
+                "email": "shared@example.com",
+                "email_verified": "true",
+            });
+            event["response"]["messageAction"] = "SUPPRESS".into();
+            event["response"]["forceAliasCreation"] = forced.into();
+        }
         "create" => {
             event["response"]["publicChallengeParameters"] = json!({"question": "6 x 7?"});
             event["response"]["privateChallengeParameters"] = json!({"answer": "42"});
@@ -1030,6 +1040,56 @@ async fn user_migration_creates_users_from_the_legacy_store() {
             .unwrap()
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn user_migration_honours_force_alias_creation() {
+    let e = env(LambdaConfigType {
+        user_migration: arn("migrateShared"),
+        ..Default::default()
+    })
+    .await;
+    let mut pool = crate::idp::user_pools::load_pool(&e.ctx, &e.pool_id)
+        .await
+        .unwrap();
+    pool.alias_attributes = Some(vec!["email".into()]);
+    let name = pool.name.clone().unwrap_or_default();
+    e.ctx
+        .store
+        .update_pool(&e.pool_id, &name, &pool)
+        .await
+        .unwrap();
+    // The first migrated user holds the verified address.
+    e.sign_in("first").await.unwrap();
+    // A second one without forceAliasCreation: AliasExistsException, nobody created.
+    let err = e.sign_in("second").await.unwrap_err();
+    assert_eq!(err.kind.name(), "AliasExistsException");
+    assert!(
+        e.ctx
+            .store
+            .get_user(&e.pool_id, "second")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // With it, the alias moves to the new user.
+    e.sign_in("forced").await.unwrap();
+    let first = e
+        .ctx
+        .store
+        .get_user(&e.pool_id, "first")
+        .await
+        .unwrap()
+        .unwrap();
+    let forced = e
+        .ctx
+        .store
+        .get_user(&e.pool_id, "forced")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.attr("email_verified"), Some("false"));
+    assert_eq!(forced.attr("email_verified"), Some("true"));
 }
 
 #[tokio::test]
