@@ -123,6 +123,30 @@ async fn confirmed_user(ctx: &Ctx, client: &UserPoolClientType, name: &str, emai
     .unwrap();
 }
 
+async fn password_sign_in(
+    ctx: &Ctx,
+    client: &UserPoolClientType,
+    name: &str,
+) -> InitiateAuthResponse {
+    auth::initiate_auth(
+        ctx.clone(),
+        InitiateAuthRequest {
+            client_id: client.client_id.clone().unwrap(),
+            auth_flow: "USER_PASSWORD_AUTH".into(),
+            auth_parameters: Some(
+                [
+                    ("USERNAME".to_string(), name.to_string()),
+                    ("PASSWORD".to_string(), "Passw0rd!".to_string()),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_sign_ups_with_one_email_make_one_user() {
     let f = file_ctx().await;
@@ -549,23 +573,7 @@ async fn an_mfa_challenge_is_answered_once() {
         )
         .await
         .unwrap();
-        let challenge = auth::initiate_auth(
-            ctx.clone(),
-            InitiateAuthRequest {
-                client_id: client.client_id.clone().unwrap(),
-                auth_flow: "USER_PASSWORD_AUTH".into(),
-                auth_parameters: Some(
-                    [
-                        ("USERNAME".to_string(), name.clone()),
-                        ("PASSWORD".to_string(), "Passw0rd!".to_string()),
-                    ]
-                    .into(),
-                ),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let challenge = password_sign_in(ctx, &client, &name).await;
         assert_eq!(challenge.challenge_name.as_deref(), Some("EMAIL_OTP"));
         let results = together(CALLERS, |_| {
             let (ctx, client_id, name, session) = (
@@ -602,23 +610,7 @@ async fn an_mfa_challenge_is_answered_once() {
 
         // Wrong codes released together: no more are checked than a session allows, and the
         // right code comes too late after them.
-        let challenge = auth::initiate_auth(
-            ctx.clone(),
-            InitiateAuthRequest {
-                client_id: client.client_id.clone().unwrap(),
-                auth_flow: "USER_PASSWORD_AUTH".into(),
-                auth_parameters: Some(
-                    [
-                        ("USERNAME".to_string(), name.clone()),
-                        ("PASSWORD".to_string(), "Passw0rd!".to_string()),
-                    ]
-                    .into(),
-                ),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let challenge = password_sign_in(ctx, &client, &name).await;
         let answer = |code: String| {
             let (ctx, client_id, name, session) = (
                 ctx.clone(),

@@ -273,6 +273,31 @@ impl Env {
         .unwrap();
     }
 
+    /// RespondToAuthChallenge with `pairs` as the ChallengeResponses.
+    async fn respond(
+        &self,
+        challenge: &str,
+        session: Option<String>,
+        pairs: &[(&str, &str)],
+    ) -> crate::protocol::ApiResult<RespondToAuthChallengeResponse> {
+        crate::idp::auth::respond_to_auth_challenge(
+            self.ctx.clone(),
+            RespondToAuthChallengeRequest {
+                client_id: self.client_id(),
+                challenge_name: challenge.into(),
+                session,
+                challenge_responses: Some(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
     fn invocations(&self, trigger: &str) -> Vec<crate::triggers::log::Entry> {
         self.ctx
             .triggers
@@ -801,24 +826,14 @@ async fn custom_auth_with_srp_a_checks_the_password_before_the_custom_challenge(
     let custom = sign_in("Passw0rd!").await.unwrap();
     assert_eq!(custom.challenge_name.as_deref(), Some("CUSTOM_CHALLENGE"));
     assert_eq!(custom.challenge_parameters.unwrap()["question"], "6 x 7?");
-    let done = crate::idp::auth::respond_to_auth_challenge(
-        e.ctx.clone(),
-        RespondToAuthChallengeRequest {
-            client_id: e.client_id(),
-            challenge_name: "CUSTOM_CHALLENGE".into(),
-            session: custom.session,
-            challenge_responses: Some(
-                [
-                    ("USERNAME".to_string(), "kim".to_string()),
-                    ("ANSWER".to_string(), "42".to_string()),
-                ]
-                .into(),
-            ),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let done = e
+        .respond(
+            "CUSTOM_CHALLENGE",
+            custom.session,
+            &[("USERNAME", "kim"), ("ANSWER", "42")],
+        )
+        .await
+        .unwrap();
     assert!(done.authentication_result.unwrap().access_token.is_some());
     assert_eq!(
         e.invocations("DefineAuthChallenge").last().unwrap().event["request"]["session"]
@@ -1314,24 +1329,14 @@ async fn pre_token_generation_names_the_new_password_challenge() {
         challenge.challenge_name.as_deref(),
         Some("NEW_PASSWORD_REQUIRED")
     );
-    let done = crate::idp::auth::respond_to_auth_challenge(
-        e.ctx.clone(),
-        RespondToAuthChallengeRequest {
-            client_id: e.client_id(),
-            challenge_name: "NEW_PASSWORD_REQUIRED".into(),
-            session: challenge.session,
-            challenge_responses: Some(
-                [
-                    ("USERNAME".to_string(), "ned".to_string()),
-                    ("NEW_PASSWORD".to_string(), "NewPassw0rd!".to_string()),
-                ]
-                .into(),
-            ),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let done = e
+        .respond(
+            "NEW_PASSWORD_REQUIRED",
+            challenge.session,
+            &[("USERNAME", "ned"), ("NEW_PASSWORD", "NewPassw0rd!")],
+        )
+        .await
+        .unwrap();
     let id = claims(
         done.authentication_result
             .unwrap()

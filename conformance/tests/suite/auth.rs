@@ -162,14 +162,14 @@ async fn srp_sign_in_accepts_the_right_password_and_refuses_a_wrong_one() {
     assert!(err.contains("NotAuthorizedException"), "{err}");
 }
 
-#[tokio::test]
-async fn password_sign_in_refresh_and_global_sign_out() {
-    let h = Harness::both();
-    let (_pool_id, client_id) = pool_client_user(&h).await;
-    let tokens = h
-        .idp
+/// USER_PASSWORD_AUTH as alice: the tokens.
+async fn password_tokens(
+    h: &Harness,
+    client_id: &str,
+) -> conformance::idp::types::AuthenticationResultType {
+    h.idp
         .initiate_auth()
-        .client_id(&client_id)
+        .client_id(client_id)
         .auth_flow(AuthFlowType::UserPasswordAuth)
         .auth_parameters("USERNAME", "alice")
         .auth_parameters("PASSWORD", PW)
@@ -177,7 +177,14 @@ async fn password_sign_in_refresh_and_global_sign_out() {
         .await
         .expect("USER_PASSWORD_AUTH")
         .authentication_result
-        .expect("AuthenticationResult");
+        .expect("AuthenticationResult")
+}
+
+#[tokio::test]
+async fn password_sign_in_refresh_and_global_sign_out() {
+    let h = Harness::both();
+    let (_pool_id, client_id) = pool_client_user(&h).await;
+    let tokens = password_tokens(&h, &client_id).await;
     let refresh_token = tokens.refresh_token.clone().expect("RefreshToken");
     let refreshed = h
         .idp
@@ -421,18 +428,7 @@ async fn tokens_verify_against_the_jwks_with_an_independent_jwt_library() {
         return;
     };
     let (pool_id, client_id) = pool_client_user(&h).await;
-    let tokens = h
-        .idp
-        .initiate_auth()
-        .client_id(&client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "alice")
-        .auth_parameters("PASSWORD", PW)
-        .send()
-        .await
-        .expect("USER_PASSWORD_AUTH")
-        .authentication_result
-        .expect("AuthenticationResult");
+    let tokens = password_tokens(&h, &client_id).await;
     let jwks = h
         .raw()
         .get(&format!("/{pool_id}/.well-known/jwks.json"))

@@ -59,32 +59,24 @@ async fn identity_providers_are_configured_looked_up_and_checked_by_clients() {
     assert_eq!(mapping.get("email").map(String::as_str), Some("email"));
     assert!(created.creation_date.is_some() && created.last_modified_date.is_some());
 
-    let again = h
-        .idp
-        .create_identity_provider()
-        .user_pool_id(&pool_id)
-        .provider_name("Google")
-        .provider_type(IdentityProviderTypeType::Google)
-        .set_provider_details(Some(google_details()))
-        .send()
-        .await
-        .expect_err("a second provider of that name")
-        .into_service_error();
-    assert_eq!(again.code(), Some("DuplicateProviderException"));
-
-    // A social provider's name is its type.
-    let misnamed = h
-        .idp
-        .create_identity_provider()
-        .user_pool_id(&pool_id)
-        .provider_name("MyGoogle")
-        .provider_type(IdentityProviderTypeType::Google)
-        .set_provider_details(Some(google_details()))
-        .send()
-        .await
-        .expect_err("a Google provider not named Google")
-        .into_service_error();
-    assert_eq!(misnamed.code(), Some("InvalidParameterException"));
+    // A second provider of that name, and a social provider not named as its type.
+    for (name, code) in [
+        ("Google", "DuplicateProviderException"),
+        ("MyGoogle", "InvalidParameterException"),
+    ] {
+        let err = h
+            .idp
+            .create_identity_provider()
+            .user_pool_id(&pool_id)
+            .provider_name(name)
+            .provider_type(IdentityProviderTypeType::Google)
+            .set_provider_details(Some(google_details()))
+            .send()
+            .await
+            .expect_err(name)
+            .into_service_error();
+        assert_eq!(err.code(), Some(code), "{name}");
+    }
 
     let described = h
         .idp
