@@ -51,6 +51,9 @@ pub struct LoginForm {
     pub username: String,
     #[serde(default)]
     pub password: String,
+    /// A one-time-code first factor chosen instead of the password (EMAIL_OTP / SMS_OTP).
+    #[serde(default)]
+    pub factor: String,
 }
 
 pub async fn login_post(
@@ -70,6 +73,9 @@ pub async fn login_post(
         return axum::response::IntoResponse::into_response(refusal);
     }
     let name = form.username.trim();
+    if !form.factor.is_empty() {
+        return code_sign_in(&site, &c, name, &form.factor).await;
+    }
     if name.is_empty() || form.password.is_empty() {
         return login_page(
             &site,
@@ -112,6 +118,42 @@ pub async fn login_post(
 
 /// A sign-in whose password was proven on an earlier page (sign-up, then the confirmation
 /// code): the API's `after_password` decides what follows (MFA, or signed in).
+/// Choice-based sign-in from the login page: USER_AUTH with the chosen one-time-code factor
+/// as PREFERRED_CHALLENGE, through the API's own code; the code page follows.
+async fn code_sign_in(site: &Site, c: &Checked, name: &str, factor: &str) -> Response {
+    if !super::pages::code_factors(c)
+        .iter()
+        .any(|(f, _)| *f == factor)
+    {
+        return login_page(
+            site,
+            c,
+            name,
+            Some("That sign-in option is not available."),
+            None,
+        );
+    }
+    if name.is_empty() {
+        return login_page(site, c, name, Some("Enter your username."), None);
+    }
+    let call = match call_for(site, c).await {
+        Ok(call) => call,
+        Err(r) => return r,
+    };
+    let mut params = BTreeMap::from([
+        ("USERNAME".to_string(), name.to_string()),
+        ("PREFERRED_CHALLENGE".to_string(), factor.to_string()),
+    ]);
+    if let Some(h) = hash_for(c, name) {
+        params.insert("SECRET_HASH".into(), h);
+    }
+    match crate::idp::user_auth::initiate(&site.ctx, &call, &params, None).await {
+        Ok(step) => continue_sign_in(site, c, step, name).await,
+        Err(e) if e.kind == ErrorKind::InternalErrorException => internal(e.message),
+        Err(e) => login_page(site, c, name, Some(&e.message), None),
+    }
+}
+
 async fn after_password(site: &Site, c: &Checked, user: User, shown_name: &str) -> Response {
     let call = match call_for(site, c).await {
         Ok(call) => call,

@@ -16,7 +16,7 @@ label{display:block;font-weight:600;font-size:.9rem;margin:14px 0 4px}
 input[type=text],input[type=email],input[type=password],input[type=tel]{width:100%;padding:9px 10px;font-size:1rem;border:1px solid #879596;border-radius:4px}
 input:focus,button:focus,a:focus{outline:3px solid #0972d3;outline-offset:1px}
 button{width:100%;margin-top:20px;padding:10px;font-size:1rem;font-weight:600;color:#fff;background:#0972d3;border:0;border-radius:4px;cursor:pointer}
-button.link{background:none;color:#0972d3;width:auto;padding:0;margin-top:12px;font-weight:400;text-decoration:underline}
+button.secondary{background:#fff;color:#0972d3;border:1px solid #0972d3;margin-top:10px}button.link{background:none;color:#0972d3;width:auto;padding:0;margin-top:12px;font-weight:400;text-decoration:underline}
 .error{background:#fff1f0;border:1px solid #d91515;color:#d91515;padding:10px;border-radius:4px;margin:12px 0;font-size:.9rem}
 .info{background:#f0f8ff;border:1px solid #0972d3;color:#033160;padding:10px;border-radius:4px;margin:12px 0;font-size:.9rem}
 .links{margin-top:18px;font-size:.9rem;display:flex;flex-direction:column;gap:8px}

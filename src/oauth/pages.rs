@@ -137,6 +137,10 @@ pub(super) fn login_page(
                 (username_field(&c.pool, username))
                 (Field::password("password", "Password", "current-password"))
                 button type="submit" { "Sign in" }
+                // Choice-based sign-in: the same form, the password left empty.
+                @for (factor, label) in code_factors(c) {
+                    button type="submit" name="factor" value=(factor) class="secondary" { (label) }
+                }
             }
             div class="links" {
                 a href=(page_url(site, c, "/forgotPassword")) { "Forgot your password?" }
@@ -153,6 +157,28 @@ pub(super) fn login_page(
         }
     };
     page("Sign in", body)
+}
+
+/// The one-time-code first factors the login page offers (choice-based sign-in): those the
+/// pool's sign-in policy allows, when the client allows USER_AUTH.
+pub(super) fn code_factors(c: &Checked) -> Vec<(&'static str, &'static str)> {
+    let client_allows = c
+        .client
+        .explicit_auth_flows
+        .iter()
+        .flatten()
+        .any(|f| f == "ALLOW_USER_AUTH");
+    if !client_allows {
+        return Vec::new();
+    }
+    let allowed = crate::idp::user_auth::allowed_first_factors(&c.pool);
+    [
+        ("EMAIL_OTP", "Email me a sign-in code"),
+        ("SMS_OTP", "Text me a sign-in code"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| allowed.iter().any(|a| a == f))
+    .collect()
 }
 
 /// The client's identity providers (other than the pool itself), each with the authorize
@@ -299,6 +325,7 @@ pub(super) fn code_field(challenge: &str) -> Option<&'static str> {
     match challenge {
         "SMS_MFA" => Some("SMS_MFA_CODE"),
         "EMAIL_OTP" => Some("EMAIL_OTP_CODE"),
+        "SMS_OTP" => Some("SMS_OTP_CODE"),
         "SOFTWARE_TOKEN_MFA" => Some("SOFTWARE_TOKEN_MFA_CODE"),
         _ => None,
     }

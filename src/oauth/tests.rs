@@ -1551,3 +1551,131 @@ async fn user_supplied_values_on_pages_are_escaped() {
         ESCAPED.replace("&amp;", "&")
     );
 }
+
+#[tokio::test]
+async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
+    let e = env().await;
+    let mut pool = crate::idp::user_pools::load_pool(&e.ctx, &e.pool_id)
+        .await
+        .unwrap();
+    pool.user_pool_tier = Some("ESSENTIALS".into());
+    pool.policies
+        .get_or_insert_with(Default::default)
+        .sign_in_policy = Some(SignInPolicyType {
+        allowed_first_auth_factors: Some(vec!["PASSWORD".into(), "EMAIL_OTP".into()]),
+    });
+    let name = pool.name.clone().unwrap_or_default();
+    e.ctx
+        .store
+        .update_pool(&e.pool_id, &name, &pool)
+        .await
+        .unwrap();
+    add_user(&e, "otto", "otto@example.com", "Passw0rd!", true).await;
+    let login = call(
+        &e.app,
+        "GET",
+        &authorize_url(&e, &challenge(), &[]),
+        &[],
+        "",
+    )
+    .await
+    .location();
+    // Without ALLOW_USER_AUTH on the client: no code button.
+    let page = call(&e.app, "GET", &login, &[], "").await;
+    assert!(
+        !page.body.contains("Email me a sign-in code"),
+        "{}",
+        page.body
+    );
+
+    let mut web = e.web.clone();
+    web.explicit_auth_flows = Some(vec![
+        "ALLOW_USER_AUTH".into(),
+        "ALLOW_REFRESH_TOKEN_AUTH".into(),
+    ]);
+    e.ctx
+        .store
+        .update_client(web.client_id.as_deref().unwrap(), "web", &web)
+        .await
+        .unwrap();
+    let page = call(&e.app, "GET", &login, &[], "").await;
+    assert!(
+        page.body.contains(r#"name="factor" value="EMAIL_OTP""#),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("SMS_OTP"),
+        "only the factors the policy allows"
+    );
+
+    let r = call(
+        &e.app,
+        "POST",
+        &login,
+        &[],
+        &form(&[
+            ("username", "otto"),
+            ("password", ""),
+            ("factor", "EMAIL_OTP"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.location());
+    let hidden = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = r.body.find(&marker).unwrap() + marker.len();
+        r.body[start..].split('"').next().unwrap().to_string()
+    };
+    assert_eq!(hidden("challenge"), "EMAIL_OTP");
+    let action = {
+        let start = r.body.find("action=\"/mfa?").unwrap() + "action=\"".len();
+        r.body[start..]
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&")
+    };
+    let code = testkit::latest_code(&e.ctx, "otto@example.com").await;
+    let done = call(
+        &e.app,
+        "POST",
+        &action,
+        &[],
+        &form(&[
+            ("challenge", "EMAIL_OTP"),
+            ("session", &hidden("session")),
+            ("username", "otto"),
+            ("code", &code),
+        ]),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
+    assert!(done.location().starts_with(CALLBACK), "{}", done.location());
+    let body = exchange(
+        &e,
+        &param(&done.location(), "code").unwrap(),
+        Some(VERIFIER),
+    )
+    .await
+    .json();
+    assert_eq!(
+        claims(body["id_token"].as_str().unwrap())["cognito:username"],
+        "otto"
+    );
+
+    // A factor the policy does not allow is refused on the page.
+    let r = call(
+        &e.app,
+        "POST",
+        &login,
+        &[],
+        &form(&[("username", "otto"), ("factor", "SMS_OTP")]),
+    )
+    .await;
+    assert!(
+        r.body.contains("That sign-in option is not available."),
+        "{}",
+        r.body
+    );
+}
