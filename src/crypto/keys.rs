@@ -183,6 +183,11 @@ impl SigningKey {
         Ok(token)
     }
 
+    /// The public key as PKCS#1 DER (what a certificate's subjectPublicKey holds).
+    pub fn public_pkcs1_der(&self) -> &[u8] {
+        &self.public_pkcs1_der
+    }
+
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `message` (256 bytes for Cognito's 2048-bit keys).
     pub fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         let pair = self.pair()?;

@@ -2,6 +2,7 @@
 //! the caller.
 
 pub mod c14n;
+pub mod certificate;
 pub mod hex;
 pub mod jwk;
 pub mod keys;

@@ -30,6 +30,8 @@ pub struct Call {
     pub pool: UserPoolType,
     pub client_id: String,
     pub client: UserPoolClientType,
+    /// The client's current secrets besides `client.client_secret` (rotation).
+    pub rotated_secrets: Vec<String>,
     pub admin: bool,
     /// The call's ClientMetadata (passed to the triggers it runs).
     pub client_metadata: BTreeMap<String, String>,
@@ -52,11 +54,14 @@ impl Call {
             None => super::clients::load_client(ctx, client_id).await?,
         };
         let pool = super::user_pools::load_pool(ctx, &pool_id).await?;
+        let rotated_secrets =
+            super::client_secrets::rotated_secrets(ctx, client_id, &client).await?;
         Ok(Call {
             pool_id,
             pool,
             client_id: client_id.to_string(),
             client,
+            rotated_secrets,
             admin: admin_pool.is_some(),
             client_metadata: BTreeMap::new(),
             device_key: None,
@@ -106,6 +111,7 @@ impl Call {
         check_secret_hash(
             &self.client_id,
             &self.client,
+            &self.rotated_secrets,
             username,
             params.get("SECRET_HASH").map(String::as_str),
         )
@@ -223,6 +229,7 @@ pub async fn authenticated(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step
         },
     )
     .await?;
+    super::auth_events::record_sign_in(ctx, call, &user).await?;
     Ok(Step::SignedIn(user, "TokenGeneration_Authentication"))
 }
 

@@ -99,7 +99,7 @@ pub async fn user_factors(ctx: &Ctx, user: &User) -> ApiResult<UserFactors> {
     }
 }
 
-async fn save_user_factors(ctx: &Ctx, user: &User, f: &UserFactors) -> ApiResult<()> {
+pub(super) async fn save_user_factors(ctx: &Ctx, user: &User, f: &UserFactors) -> ApiResult<()> {
     let doc = serde_json::to_string(f).map_err(ApiError::internal)?;
     ctx.store
         .put_user_mfa(&user.pool_id, &user.sub, &doc)
@@ -224,7 +224,7 @@ pub async fn set_user_pool_mfa_config(
 }
 
 /// The user an access token belongs to (with the self-service scope).
-async fn token_user(ctx: &Ctx, token: &str) -> ApiResult<User> {
+pub(super) async fn token_user(ctx: &Ctx, token: &str) -> ApiResult<User> {
     let claims = crate::tokens::verify_access_token(ctx, token).await?;
     if !claims
         .scopes
@@ -409,7 +409,7 @@ fn delivery_missing(factor: &str) -> ApiError {
     ))
 }
 
-async fn set_preference(
+pub(super) async fn set_preference(
     ctx: &Ctx,
     user: &User,
     sms: Option<SMSMfaSettingsType>,

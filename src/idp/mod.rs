@@ -3,7 +3,9 @@
 pub mod admin_users;
 pub mod attributes;
 pub mod auth;
+pub mod auth_events;
 pub mod challenge;
+pub mod client_secrets;
 pub mod clients;
 pub mod custom_attributes;
 pub mod custom_auth;
@@ -14,16 +16,21 @@ pub mod forgot_password;
 pub mod groups;
 pub mod identity_providers;
 pub mod list_users;
+pub mod log_delivery;
 pub mod mfa;
 pub mod resource_servers;
+pub mod risk;
 pub mod self_service;
+pub mod sessions;
 pub mod sign_out;
 pub mod sign_up;
+pub mod signing_certificate;
 pub mod tags;
 pub mod user_auth;
 pub mod user_import;
 pub mod user_migration;
 pub mod user_pools;
+pub mod user_settings;
 pub mod users;
 pub mod webauthn;
 
@@ -45,6 +52,9 @@ action_table! {
     ListUserPoolClients => clients::list_user_pool_clients,
     UpdateUserPoolClient => clients::update_user_pool_client,
     DeleteUserPoolClient => clients::delete_user_pool_client,
+    AddUserPoolClientSecret => client_secrets::add_user_pool_client_secret,
+    ListUserPoolClientSecrets => client_secrets::list_user_pool_client_secrets,
+    DeleteUserPoolClientSecret => client_secrets::delete_user_pool_client_secret,
     TagResource => tags::tag_resource,
     UntagResource => tags::untag_resource,
     ListTagsForResource => tags::list_tags_for_resource,
@@ -60,11 +70,14 @@ action_table! {
     DescribeUserPoolDomain => domains::describe_user_pool_domain,
     UpdateUserPoolDomain => domains::update_user_pool_domain,
     DeleteUserPoolDomain => domains::delete_user_pool_domain,
+    GetSigningCertificate => signing_certificate::get_signing_certificate,
     CreateResourceServer => resource_servers::create_resource_server,
     DescribeResourceServer => resource_servers::describe_resource_server,
     ListResourceServers => resource_servers::list_resource_servers,
     UpdateResourceServer => resource_servers::update_resource_server,
     DeleteResourceServer => resource_servers::delete_resource_server,
+    DescribeRiskConfiguration => risk::describe_risk_configuration,
+    SetRiskConfiguration => risk::set_risk_configuration,
     InitiateAuth => auth::initiate_auth,
     AdminInitiateAuth => auth::admin_initiate_auth,
     RespondToAuthChallenge => auth::respond_to_auth_challenge,
@@ -73,6 +86,19 @@ action_table! {
     GlobalSignOut => sign_out::global_sign_out,
     AdminUserGlobalSignOut => sign_out::admin_user_global_sign_out,
     RevokeToken => sign_out::revoke_token,
+    AdminListUserAuthEvents => auth_events::admin_list_user_auth_events,
+    AdminUpdateAuthEventFeedback => auth_events::admin_update_auth_event_feedback,
+    UpdateAuthEventFeedback => auth_events::update_auth_event_feedback,
+    GetLogDeliveryConfiguration => log_delivery::get_log_delivery_configuration,
+    SetLogDeliveryConfiguration => log_delivery::set_log_delivery_configuration,
+    GetUserPoolSessionConfiguration => sessions::get_user_pool_session_configuration,
+    SetUserPoolSessionConfiguration => sessions::set_user_pool_session_configuration,
+    GetUserPoolClientSessionConfiguration => sessions::get_user_pool_client_session_configuration,
+    SetUserPoolClientSessionConfiguration => sessions::set_user_pool_client_session_configuration,
+    ListUserSessions => sessions::list_user_sessions,
+    AdminListUserSessions => sessions::admin_list_user_sessions,
+    RevokeUserSession => sessions::revoke_user_session,
+    AdminRevokeUserSession => sessions::admin_revoke_user_session,
     CreateIdentityProvider => identity_providers::create_identity_provider,
     DescribeIdentityProvider => identity_providers::describe_identity_provider,
     UpdateIdentityProvider => identity_providers::update_identity_provider,
@@ -96,6 +122,9 @@ action_table! {
     VerifySoftwareToken => mfa::verify_software_token,
     SetUserMFAPreference => mfa::set_user_mfa_preference,
     AdminSetUserMFAPreference => mfa::admin_set_user_mfa_preference,
+    SetUserSettings => user_settings::set_user_settings,
+    AdminSetUserSettings => user_settings::admin_set_user_settings,
+    AdminDeleteSoftwareToken => user_settings::admin_delete_software_token,
     AdminDisableUser => admin_users::admin_disable_user,
     AdminEnableUser => admin_users::admin_enable_user,
     AdminResetUserPassword => admin_users::admin_reset_user_password,

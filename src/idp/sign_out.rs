@@ -39,8 +39,15 @@ pub async fn admin_user_global_sign_out(
 /// RevokeToken: revokes a refresh token and the access tokens issued with it.
 pub async fn revoke_token(ctx: Ctx, input: RevokeTokenRequest) -> ApiResult<serde_json::Value> {
     let (_, client) = super::clients::load_client(&ctx, &input.client_id).await?;
-    if let Some(secret) = client.client_secret.as_deref().filter(|s| !s.is_empty())
-        && input.client_secret.as_deref() != Some(secret)
+    let rotated = super::client_secrets::rotated_secrets(&ctx, &input.client_id, &client).await?;
+    if client
+        .client_secret
+        .as_deref()
+        .is_some_and(|s| !s.is_empty())
+        && !input
+            .client_secret
+            .as_deref()
+            .is_some_and(|given| super::client_secrets::is_current_secret(&client, &rotated, given))
     {
         return Err(ApiError::new(
             ErrorKind::NotAuthorizedException,

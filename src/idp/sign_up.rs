@@ -433,6 +433,7 @@ fn sign_up_call(pool: &UserPoolType, client_id: &str, client: &UserPoolClientTyp
         pool: pool.clone(),
         client_id: client_id.to_string(),
         client: client.clone(),
+        rotated_secrets: Vec::new(),
         admin: false,
         client_metadata: Default::default(),
         device_key: None,

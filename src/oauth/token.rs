@@ -175,8 +175,11 @@ pub async fn authenticate_client(
     if !site.serves(&pool_id) {
         return Err(refuse());
     }
+    let rotated =
+        crate::idp::client_secrets::rotated_secrets(&site.ctx, &client_id, &client).await?;
     match (client.client_secret.as_deref(), secret.as_deref()) {
-        (Some(expected), Some(given)) if expected == given => {}
+        (Some(_), Some(given))
+            if crate::idp::client_secrets::is_current_secret(&client, &rotated, given) => {}
         (Some(_), _) => return Err(refuse()),
         (None, Some(given)) if !given.is_empty() => return Err(refuse()),
         (None, _) => {}

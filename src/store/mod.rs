@@ -2,6 +2,8 @@
 //! requests queue instead of failing with SQLITE_BUSY; reads use a small pool (`read`).
 //! A write a response acknowledges is committed before the handler returns.
 
+pub mod auth_events;
+pub mod client_secrets;
 pub mod codes;
 pub mod devices;
 mod documents;
@@ -12,6 +14,7 @@ pub mod mailbox;
 pub mod mfa;
 pub mod migrate;
 pub mod oauth;
+pub mod pool_settings;
 pub mod pools;
 pub mod providers;
 pub mod reset;

@@ -97,7 +97,12 @@ impl Store {
 
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<bool, sqlx::Error> {
         let filter = [("pool_id", pool_id), ("client_id", client_id)];
-        CLIENTS.delete(&self.write, &filter).await
+        let deleted = CLIENTS.delete(&self.write, &filter).await?;
+        if deleted {
+            // Per-client settings have no foreign key (a pool-wide row has no client).
+            self.delete_client_settings(client_id).await?;
+        }
+        Ok(deleted)
     }
 
     /// A pool's clients in id order after `after`, at most `limit`.

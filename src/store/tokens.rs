@@ -166,3 +166,46 @@ impl Store {
         Ok(done.rows_affected())
     }
 }
+
+/// A live sign-in as the session actions list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveSession {
+    pub origin_jti: String,
+    pub client_id: String,
+    pub created: f64,
+    /// The newest refresh token's issue time (the last refresh, or the sign-in).
+    pub last_active: f64,
+}
+
+impl Store {
+    /// A user's unrevoked sign-ins that still hold a refresh token valid at `now`, oldest
+    /// first. Served by `token_families_by_user` and `refresh_tokens_by_family`.
+    pub async fn live_sessions(
+        &self,
+        pool_id: &str,
+        username: &str,
+        now: i64,
+    ) -> Result<Vec<LiveSession>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT f.origin_jti, f.client_id, f.created, MAX(r.created) AS last_active \
+             FROM token_families f JOIN refresh_tokens r ON r.origin_jti = f.origin_jti \
+             WHERE f.pool_id = ? AND f.username = ? AND f.revoked_at IS NULL \
+               AND r.replaced_at IS NULL AND r.expires > ? \
+             GROUP BY f.origin_jti ORDER BY f.created, f.origin_jti",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| LiveSession {
+                origin_jti: r.get("origin_jti"),
+                client_id: r.get("client_id"),
+                created: r.get("created"),
+                last_active: r.get("last_active"),
+            })
+            .collect())
+    }
+}

@@ -17,6 +17,7 @@ mod devices;
 mod identity;
 mod oauth;
 mod passkeys;
+mod pool_surface;
 mod protocol_errors;
 mod providers;
 mod triggers;

@@ -11,12 +11,23 @@ fn check_refresh_secret_hash(
     params: &BTreeMap<String, String>,
 ) -> ApiResult<()> {
     let given = params.get("SECRET_HASH").map(String::as_str);
-    let first = check_secret_hash(&call.client_id, &call.client, family_username, given);
+    let first = check_secret_hash(
+        &call.client_id,
+        &call.client,
+        &call.rotated_secrets,
+        family_username,
+        given,
+    );
     match (first, params.get("USERNAME")) {
         (Ok(()), _) => Ok(()),
-        (Err(e), Some(named)) => {
-            check_secret_hash(&call.client_id, &call.client, named, given).map_err(|_| e)
-        }
+        (Err(e), Some(named)) => check_secret_hash(
+            &call.client_id,
+            &call.client,
+            &call.rotated_secrets,
+            named,
+            given,
+        )
+        .map_err(|_| e),
         (Err(e), None) => Err(e),
     }
 }
@@ -50,11 +61,11 @@ pub async fn get_tokens_from_refresh_token(
     input: GetTokensFromRefreshTokenRequest,
 ) -> ApiResult<GetTokensFromRefreshTokenResponse> {
     let call = Call::load(&ctx, None, &input.client_id).await?;
-    if let Some(secret) = call
+    if call
         .client
         .client_secret
         .as_deref()
-        .filter(|s| !s.is_empty())
+        .is_some_and(|s| !s.is_empty())
     {
         match input.client_secret.as_deref() {
             None => {
@@ -63,7 +74,13 @@ pub async fn get_tokens_from_refresh_token(
                     call.client_id
                 )));
             }
-            Some(given) if given != secret => {
+            Some(given)
+                if !crate::idp::client_secrets::is_current_secret(
+                    &call.client,
+                    &call.rotated_secrets,
+                    given,
+                ) =>
+            {
                 return Err(ApiError::not_authorized(format!(
                     "Unable to verify secret for client {}",
                     call.client_id

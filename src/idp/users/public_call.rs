@@ -14,15 +14,19 @@ pub async fn public_call(
     secret_hash: Option<&str>,
 ) -> ApiResult<(UserPoolType, UserPoolClientType)> {
     let (pool_id, client) = crate::idp::clients::load_client(ctx, client_id).await?;
-    check_secret_hash(client_id, &client, username, secret_hash)?;
+    let rotated = crate::idp::client_secrets::rotated_secrets(ctx, client_id, &client).await?;
+    check_secret_hash(client_id, &client, &rotated, username, secret_hash)?;
     let pool = crate::idp::user_pools::load_pool(ctx, &pool_id).await?;
     Ok((pool, client))
 }
 
-/// When the client has a secret, `given` must be SECRET_HASH for `username`.
+/// When the client has a secret, `given` must be SECRET_HASH for `username` computed with
+/// any of its current secrets (`rotated`: those besides the document's, see
+/// `idp::client_secrets`).
 pub fn check_secret_hash(
     client_id: &str,
     client: &UserPoolClientType,
+    rotated: &[String],
     username: &str,
     given: Option<&str>,
 ) -> ApiResult<()> {
@@ -34,7 +38,8 @@ pub fn check_secret_hash(
             "Client {client_id} is configured with secret but SECRET_HASH was not received"
         )));
     };
-    if secret_hash::verify(secret, username, client_id, given) {
+    let mut secrets = std::iter::once(secret).chain(rotated.iter().map(String::as_str));
+    if secrets.any(|s| secret_hash::verify(s, username, client_id, given)) {
         Ok(())
     } else {
         Err(ApiError::not_authorized(format!(

@@ -1,0 +1,250 @@
+//! The configuration surface infrastructure code applies to a pool (issue #24): client secret
+//! rotation, the signing certificate, and the stored settings families.
+
+use cognito_emu::crypto::secret_hash::secret_hash;
+use conformance::{Harness, unique_name};
+
+async fn confidential_client(h: &Harness, pool_id: &str) -> (String, String) {
+    let client = h
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_name(unique_name("client"))
+        .generate_secret(true)
+        .send()
+        .await
+        .expect("CreateUserPoolClient")
+        .user_pool_client
+        .expect("UserPoolClient");
+    (
+        client.client_id.expect("ClientId"),
+        client.client_secret.expect("ClientSecret"),
+    )
+}
+
+async fn sign_up(h: &Harness, client_id: &str, secret: &str, username: &str) -> bool {
+    h.idp
+        .sign_up()
+        .client_id(client_id)
+        .username(username)
+        .password("Conformance-Passw0rd!")
+        .secret_hash(secret_hash(secret, username, client_id))
+        .send()
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn client_secrets_rotate_with_two_valid_at_once() {
+    let h = Harness::both();
+    let pool_id = h.user_pool().await.id.expect("Id");
+    let (client_id, old) = confidential_client(&h, &pool_id).await;
+
+    let added = h
+        .idp
+        .add_user_pool_client_secret()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .expect("AddUserPoolClientSecret")
+        .client_secret_descriptor
+        .expect("ClientSecretDescriptor");
+    let new = added.client_secret_value.clone().expect("generated value");
+    let new_id = added.client_secret_id.clone().expect("ClientSecretId");
+    assert!(new_id.starts_with(&format!("{client_id}--")), "{new_id}");
+
+    let listed = h
+        .idp
+        .list_user_pool_client_secrets()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .expect("ListUserPoolClientSecrets")
+        .client_secrets
+        .unwrap_or_default();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|s| s.client_secret_value.is_none()));
+    let old_id = listed
+        .iter()
+        .filter_map(|s| s.client_secret_id.clone())
+        .find(|id| *id != new_id)
+        .expect("the original secret's id");
+
+    assert!(sign_up(&h, &client_id, &old, &unique_name("u")).await);
+    assert!(sign_up(&h, &client_id, &new, &unique_name("u")).await);
+
+    h.idp
+        .delete_user_pool_client_secret()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .client_secret_id(&old_id)
+        .send()
+        .await
+        .expect("DeleteUserPoolClientSecret");
+    assert!(!sign_up(&h, &client_id, &old, &unique_name("u")).await);
+    assert!(sign_up(&h, &client_id, &new, &unique_name("u")).await);
+
+    // The last secret stays.
+    let last = h
+        .idp
+        .delete_user_pool_client_secret()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .client_secret_id(&new_id)
+        .send()
+        .await;
+    assert!(last.is_err());
+}
+
+#[tokio::test]
+async fn the_signing_certificate_is_a_stable_der_certificate() {
+    use base64::Engine;
+    let h = Harness::both();
+    let pool_id = h.user_pool().await.id.expect("Id");
+    let get = || async {
+        h.idp
+            .get_signing_certificate()
+            .user_pool_id(&pool_id)
+            .send()
+            .await
+            .expect("GetSigningCertificate")
+            .certificate
+            .expect("Certificate")
+    };
+    let first = get().await;
+    assert!(!first.contains("BEGIN CERTIFICATE"), "{first}");
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&first)
+        .expect("base64 DER");
+    // A DER SEQUENCE with a long-form length: an X.509 certificate's outer shape.
+    assert_eq!(der[0], 0x30);
+    assert!(der.len() > 500, "{} bytes", der.len());
+    assert_eq!(get().await, first);
+}
+
+#[tokio::test]
+async fn risk_and_log_delivery_settings_are_stored() {
+    use conformance::idp::types::{
+        AccountTakeoverActionType, AccountTakeoverActionsType, AccountTakeoverEventActionType,
+        AccountTakeoverRiskConfigurationType, CloudWatchLogsConfigurationType, EventSourceName,
+        LogConfigurationType, LogLevel, RiskExceptionConfigurationType,
+    };
+    // AWS needs the Plus plan and threat protection for these; the emulator stores them on any.
+    let Some(h) = Harness::emulator_only("risk settings need the Plus feature plan on AWS") else {
+        return;
+    };
+    let pool_id = h.user_pool().await.id.expect("Id");
+    let action = AccountTakeoverActionType::builder()
+        .notify(false)
+        .event_action(AccountTakeoverEventActionType::Block)
+        .build()
+        .expect("action");
+    let takeover = AccountTakeoverRiskConfigurationType::builder()
+        .actions(
+            AccountTakeoverActionsType::builder()
+                .high_action(action)
+                .build(),
+        )
+        .build();
+    h.idp
+        .set_risk_configuration()
+        .user_pool_id(&pool_id)
+        .account_takeover_risk_configuration(takeover)
+        .risk_exception_configuration(
+            RiskExceptionConfigurationType::builder()
+                .blocked_ip_range_list("10.0.0.0/8")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("SetRiskConfiguration");
+    let described = h
+        .idp
+        .describe_risk_configuration()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .expect("DescribeRiskConfiguration")
+        .risk_configuration
+        .expect("RiskConfiguration");
+    assert_eq!(described.client_id.as_deref(), Some("ALL"));
+    assert_eq!(
+        described
+            .risk_exception_configuration
+            .and_then(|e| e.blocked_ip_range_list)
+            .unwrap_or_default(),
+        vec!["10.0.0.0/8".to_string()]
+    );
+
+    let log = LogConfigurationType::builder()
+        .event_source(EventSourceName::UserNotification)
+        .log_level(LogLevel::Error)
+        .cloud_watch_logs_configuration(
+            CloudWatchLogsConfigurationType::builder()
+                .log_group_arn("arn:aws:logs:us-east-1:123456789012:log-group:conformance")
+                .build(),
+        )
+        .build()
+        .expect("log configuration");
+    h.idp
+        .set_log_delivery_configuration()
+        .user_pool_id(&pool_id)
+        .log_configurations(log)
+        .send()
+        .await
+        .expect("SetLogDeliveryConfiguration");
+    let got = h
+        .idp
+        .get_log_delivery_configuration()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .expect("GetLogDeliveryConfiguration")
+        .log_delivery_configuration
+        .expect("LogDeliveryConfiguration");
+    assert_eq!(got.log_configurations.len(), 1);
+}
+
+#[tokio::test]
+async fn session_configuration_and_listing_through_the_wire() {
+    // The SDK in the lock file predates the session actions: raw JSON on the emulator.
+    let Some(h) = Harness::emulator_only("the pinned SDK has no session actions") else {
+        return;
+    };
+    let pool_id = h.user_pool().await.id.expect("Id");
+    let raw = h.raw();
+    let got = raw
+        .idp(
+            "GetUserPoolSessionConfiguration",
+            format!(r#"{{"UserPoolId":"{pool_id}"}}"#),
+        )
+        .await
+        .json();
+    assert_eq!(got["UserSessionTracking"], "DISABLED");
+    assert_eq!(got["TokenSession"]["MaxPerUser"], 20);
+    raw.idp(
+        "SetUserPoolSessionConfiguration",
+        format!(
+            r#"{{"UserPoolId":"{pool_id}","UserSessionTracking":"ENABLED","TokenSession":{{"MaxPerUser":3}}}}"#
+        ),
+    )
+    .await
+    .json();
+    h.idp
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("session-user")
+        .send()
+        .await
+        .expect("AdminCreateUser");
+    let listed = raw
+        .idp(
+            "AdminListUserSessions",
+            format!(r#"{{"UserPoolId":"{pool_id}","Username":"session-user"}}"#),
+        )
+        .await
+        .json();
+    assert_eq!(listed["Sessions"], serde_json::json!([]));
+}

@@ -1,0 +1,249 @@
+//! Sessions: configuration defaults and round trips, listing the sign-ins of a user while
+//! tracking is on, revoking one (its tokens stop working), and the legacy MFA settings.
+
+use super::*;
+use crate::testkit::{client_with, ctx, kind, pool};
+
+pub(crate) struct Signed {
+    pub access: String,
+    pub refresh: String,
+}
+
+/// A confirmed user `name` with a password, in `pool_id`.
+pub(crate) async fn user(ctx: &Ctx, pool_id: &str, name: &str) {
+    super::super::admin_users::admin_create_user(
+        ctx.clone(),
+        AdminCreateUserRequest {
+            user_pool_id: pool_id.into(),
+            username: name.into(),
+            message_action: Some("SUPPRESS".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    super::super::admin_users::admin_set_user_password(
+        ctx.clone(),
+        AdminSetUserPasswordRequest {
+            user_pool_id: pool_id.into(),
+            username: name.into(),
+            password: "Passw0rd!Passw0rd".into(),
+            permanent: Some(true),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// A client that allows admin password sign-in.
+pub(crate) async fn admin_client(ctx: &Ctx, p: &UserPoolType) -> String {
+    client_with(ctx, p, |c| {
+        c.explicit_auth_flows = Some(vec![
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH".into(),
+            "ALLOW_REFRESH_TOKEN_AUTH".into(),
+        ])
+    })
+    .await
+    .client_id
+    .unwrap()
+}
+
+pub(crate) async fn sign_in(ctx: &Ctx, pool_id: &str, client_id: &str, name: &str) -> Signed {
+    let out = super::super::auth::admin_initiate_auth(
+        ctx.clone(),
+        AdminInitiateAuthRequest {
+            user_pool_id: pool_id.into(),
+            client_id: client_id.into(),
+            auth_flow: "ADMIN_USER_PASSWORD_AUTH".into(),
+            auth_parameters: Some(
+                [
+                    ("USERNAME".to_string(), name.to_string()),
+                    ("PASSWORD".to_string(), "Passw0rd!Passw0rd".to_string()),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = out.authentication_result.unwrap();
+    Signed {
+        access: r.access_token.unwrap(),
+        refresh: r.refresh_token.unwrap(),
+    }
+}
+
+async fn enable_tracking(ctx: &Ctx, pool_id: &str) {
+    set_user_pool_session_configuration(
+        ctx.clone(),
+        SetUserPoolSessionConfigurationRequest {
+            user_pool_id: pool_id.into(),
+            user_session_tracking: "ENABLED".into(),
+            token_session: UserPoolTokenSessionConfigType { max_per_user: 5 },
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn configuration_defaults_and_round_trips() {
+    let ctx = ctx().await;
+    let p = pool(&ctx, |_| {}).await;
+    let pool_id = p.id.clone().unwrap();
+    let client_id = admin_client(&ctx, &p).await;
+    let got = get_user_pool_session_configuration(
+        ctx.clone(),
+        GetUserPoolSessionConfigurationRequest {
+            user_pool_id: pool_id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(got.user_session_tracking.as_deref(), Some("DISABLED"));
+    assert_eq!(got.token_session.unwrap().max_per_user, 20);
+    let client_req = |minutes| SetUserPoolClientSessionConfigurationRequest {
+        user_pool_id: pool_id.clone(),
+        client_id: client_id.clone(),
+        sso_session: ClientSSOSessionConfigType {
+            max_validity_minutes: minutes,
+        },
+    };
+    // The client setting needs tracking on.
+    let r = set_user_pool_client_session_configuration(ctx.clone(), client_req(30)).await;
+    assert_eq!(kind(r), "InvalidParameterException");
+    enable_tracking(&ctx, &pool_id).await;
+    set_user_pool_client_session_configuration(ctx.clone(), client_req(30))
+        .await
+        .unwrap();
+    let got = get_user_pool_client_session_configuration(
+        ctx.clone(),
+        GetUserPoolClientSessionConfigurationRequest {
+            user_pool_id: pool_id.clone(),
+            client_id: client_id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(got.sso_session.unwrap().max_validity_minutes, 30);
+    let got = get_user_pool_session_configuration(
+        ctx.clone(),
+        GetUserPoolSessionConfigurationRequest {
+            user_pool_id: pool_id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(got.user_session_tracking.as_deref(), Some("ENABLED"));
+    assert_eq!(got.token_session.unwrap().max_per_user, 5);
+    let missing = get_user_pool_client_session_configuration(
+        ctx.clone(),
+        GetUserPoolClientSessionConfigurationRequest {
+            user_pool_id: pool_id,
+            client_id: "nosuchclient".into(),
+        },
+    )
+    .await;
+    assert_eq!(kind(missing), "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn sessions_are_sign_ins_and_revoking_one_revokes_its_tokens() {
+    let ctx = ctx().await;
+    let p = pool(&ctx, |_| {}).await;
+    let pool_id = p.id.clone().unwrap();
+    let client_id = admin_client(&ctx, &p).await;
+    user(&ctx, &pool_id, "alice").await;
+    let admin_list = || {
+        admin_list_user_sessions(
+            ctx.clone(),
+            AdminListUserSessionsRequest {
+                user_pool_id: pool_id.clone(),
+                username: "alice".into(),
+                next_token: None,
+            },
+        )
+    };
+    let first = sign_in(&ctx, &pool_id, &client_id, "alice").await;
+    // Not tracked yet: no session records.
+    assert!(admin_list().await.unwrap().sessions.unwrap().is_empty());
+    enable_tracking(&ctx, &pool_id).await;
+    let second = sign_in(&ctx, &pool_id, &client_id, "alice").await;
+    let listed = admin_list().await.unwrap().sessions.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|s| {
+        let id = s.session_id.as_deref().unwrap();
+        id.len() == 28 && id.starts_with("tkn") && s.session_type.as_deref() == Some("TOKEN")
+    }));
+
+    let mine = list_user_sessions(
+        ctx.clone(),
+        ListUserSessionsRequest {
+            access_token: second.access.clone(),
+            next_token: None,
+        },
+    )
+    .await
+    .unwrap()
+    .sessions
+    .unwrap();
+    let current = mine
+        .iter()
+        .find(|s| s.is_current_session == Some(true))
+        .unwrap();
+    let other = mine
+        .iter()
+        .find(|s| s.is_current_session == Some(false))
+        .unwrap();
+    // Not the session of the calling token.
+    let r = revoke_user_session(
+        ctx.clone(),
+        RevokeUserSessionRequest {
+            access_token: second.access.clone(),
+            session_id: current.session_id.clone().unwrap(),
+            revoke_associated_sessions: None,
+        },
+    )
+    .await;
+    assert_eq!(kind(r), "InvalidParameterException");
+    revoke_user_session(
+        ctx.clone(),
+        RevokeUserSessionRequest {
+            access_token: second.access.clone(),
+            session_id: other.session_id.clone().unwrap(),
+            revoke_associated_sessions: None,
+        },
+    )
+    .await
+    .unwrap();
+    // The first sign-in's access token is revoked now.
+    let r = crate::tokens::verify_access_token(&ctx, &first.access).await;
+    assert_eq!(kind(r), "NotAuthorizedException");
+    assert!(first.refresh.len() > 10);
+    assert_eq!(admin_list().await.unwrap().sessions.unwrap().len(), 1);
+
+    let r = admin_revoke_user_session(
+        ctx.clone(),
+        AdminRevokeUserSessionRequest {
+            user_pool_id: pool_id.clone(),
+            username: "alice".into(),
+            session_id: other.session_id.clone().unwrap(),
+            revoke_associated_sessions: None,
+        },
+    )
+    .await;
+    assert_eq!(kind(r), "ResourceNotFoundException");
+    admin_revoke_user_session(
+        ctx.clone(),
+        AdminRevokeUserSessionRequest {
+            user_pool_id: pool_id.clone(),
+            username: "alice".into(),
+            session_id: current.session_id.clone().unwrap(),
+            revoke_associated_sessions: Some("LINKED".into()),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(admin_list().await.unwrap().sessions.unwrap().is_empty());
+}

@@ -1,0 +1,80 @@
+//! Stored settings documents per pool or per app client (`pool_settings`); the callers in
+//! `idp/` choose the document types, the store never reads them.
+
+use super::Store;
+use super::documents::{from_json, to_json};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+
+/// The client column of a pool-wide setting.
+pub const POOL_WIDE: &str = "";
+
+impl Store {
+    pub async fn get_setting<T: DeserializeOwned>(
+        &self,
+        pool_id: &str,
+        kind: &'static str,
+        client_id: &str,
+    ) -> Result<Option<T>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT doc FROM pool_settings WHERE pool_id = ? AND kind = ? AND client_id = ?",
+        )
+        .bind(pool_id)
+        .bind(kind)
+        .bind(client_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| from_json(r.get::<&str, _>(0))).transpose()
+    }
+
+    /// Writes (or replaces) a setting.
+    pub async fn put_setting<T: Serialize>(
+        &self,
+        pool_id: &str,
+        kind: &'static str,
+        client_id: &str,
+        now: f64,
+        doc: &T,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO pool_settings (pool_id, kind, client_id, updated, doc) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (pool_id, kind, client_id) DO UPDATE SET updated = excluded.updated, doc = excluded.doc",
+        )
+        .bind(pool_id)
+        .bind(kind)
+        .bind(client_id)
+        .bind(now)
+        .bind(to_json(doc)?)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// False when there was no such setting.
+    pub async fn delete_setting(
+        &self,
+        pool_id: &str,
+        kind: &'static str,
+        client_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "DELETE FROM pool_settings WHERE pool_id = ? AND kind = ? AND client_id = ?",
+        )
+        .bind(pool_id)
+        .bind(kind)
+        .bind(client_id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every setting of a deleted client.
+    pub async fn delete_client_settings(&self, client_id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM pool_settings WHERE client_id = ?")
+            .bind(client_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
