@@ -4,6 +4,7 @@ pub mod admin_users;
 pub mod attributes;
 pub mod auth;
 pub mod auth_events;
+pub mod branding;
 pub mod challenge;
 pub mod client_secrets;
 pub mod clients;
@@ -26,6 +27,8 @@ pub mod sign_out;
 pub mod sign_up;
 pub mod signing_certificate;
 pub mod tags;
+pub mod terms;
+pub mod ui_customization;
 pub mod user_auth;
 pub mod user_import;
 pub mod user_migration;
@@ -71,6 +74,19 @@ action_table! {
     UpdateUserPoolDomain => domains::update_user_pool_domain,
     DeleteUserPoolDomain => domains::delete_user_pool_domain,
     GetSigningCertificate => signing_certificate::get_signing_certificate,
+    GetUICustomization => ui_customization::get_ui_customization,
+    SetUICustomization => ui_customization::set_ui_customization,
+    CreateManagedLoginBranding => branding::create_managed_login_branding,
+    DescribeManagedLoginBranding => branding::describe_managed_login_branding,
+    DescribeManagedLoginBrandingByClient => branding::describe_managed_login_branding_by_client,
+    UpdateManagedLoginBranding => branding::update_managed_login_branding,
+    DeleteManagedLoginBranding => branding::delete_managed_login_branding,
+    CreateTerms => terms::create_terms,
+    DescribeTerms => terms::describe_terms,
+    DescribeTermsByClient => terms::describe_terms_by_client,
+    ListTerms => terms::list_terms,
+    UpdateTerms => terms::update_terms,
+    DeleteTerms => terms::delete_terms,
     CreateResourceServer => resource_servers::create_resource_server,
     DescribeResourceServer => resource_servers::describe_resource_server,
     ListResourceServers => resource_servers::list_resource_servers,

@@ -97,7 +97,7 @@ fn stand_in_page(site: &Site, c: &Checked, email: &str, error: Option<&str>) -> 
         .unwrap_or_default();
     let body = html! {
         h1 { "Sign in with " (name) }
-        p class="sub" {
+        p.sub.textDescription-customizable {
             "This is cognito-emu's offline stand-in for " (name) "'s sign-in page. "
             "Type the e-mail address of the account to sign in as; the emulator answers as "
             (name) " would."
@@ -105,10 +105,10 @@ fn stand_in_page(site: &Site, c: &Checked, email: &str, error: Option<&str>) -> 
         (alert(error))
         form method="post" action=(page_url(site, c, STAND_IN)) novalidate {
             (Field::text("email", "Email").kind("email").value(email).autocomplete("email").autofocus())
-            button type="submit" { "Sign in" }
+            button.submitButton-customizable type="submit" { "Sign in" }
         }
     };
-    page(&format!("Sign in with {name}"), body)
+    page(c, &format!("Sign in with {name}"), body)
 }
 
 /// The checked request, provided it names a social provider (the stand-in serves no other).

@@ -22,19 +22,19 @@ fn forgot_page(site: &Site, c: &Checked, username: &str, error: Option<&str>) ->
     let lower = username_label(&c.pool).to_lowercase();
     let body = html! {
         h1 { "Forgot your password?" }
-        p class="sub" {
+        p.sub.textDescription-customizable {
             "Enter your " (lower) " below and we will send a message to reset your password."
         }
         (alert(error))
         form method="post" action=(page_url(site, c, "/forgotPassword")) novalidate {
             (username_field(&c.pool, username))
-            button type="submit" { "Reset my password" }
+            button.submitButton-customizable type="submit" { "Reset my password" }
         }
         div class="links" {
             span { "Remembered it? " a href=(page_url(site, c, "/login")) { "Sign in" } }
         }
     };
-    page("Forgot your password?", body)
+    page(c, "Forgot your password?", body)
 }
 
 pub async fn forgot_get(
@@ -129,7 +129,7 @@ fn reset_page(
     };
     let body = html! {
         h1 { "Reset your password" }
-        p class="sub" {
+        p.sub.textDescription-customizable {
             (sent_to) " Enter it below to set a new password for " (client_name(c)) "."
         }
         (alert(error))
@@ -140,13 +140,13 @@ fn reset_page(
             (Field::code("Code").autofocus())
             (Field::password("password", "New password", "new-password"))
             (Field::password("confirm_password", "Enter new password again", "new-password"))
-            button type="submit" { "Change password" }
+            button.submitButton-customizable type="submit" { "Change password" }
         }
         div class="links" {
             a href=(page_url(site, c, "/forgotPassword")) { "Send a new code" }
         }
     };
-    page("Reset your password", body)
+    page(c, "Reset your password", body)
 }
 
 pub async fn reset_get(

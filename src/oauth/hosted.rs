@@ -365,19 +365,20 @@ fn signup_page(
 ) -> Response {
     let body = html! {
         h1 { "Sign up" }
-        p class="sub" { "for " (client_name(c)) }
+        p.sub.textDescription-customizable { "for " (client_name(c)) }
         (alert(error))
         form method="post" action=(page_url(site, c, "/signup")) novalidate {
             (username_field(&c.pool, form_value(values, "username")))
             (attribute_fields(&signup_attributes(&c.pool), "", values))
             (Field::password("password", "Password", "new-password"))
-            button type="submit" { "Sign up" }
+            (super::html::terms_links(&c.branding))
+            button.submitButton-customizable type="submit" { "Sign up" }
         }
         div class="links" {
             span { "Already have an account? " a href=(page_url(site, c, "/login")) { "Sign in" } }
         }
     };
-    page("Sign up", body)
+    page(c, "Sign up", body)
 }
 
 pub async fn signup_get(
@@ -485,7 +486,7 @@ fn confirm_page(
     let action = confirm_url(site, c, username);
     let body = html! {
         h1 { "Confirm your account" }
-        p class="sub" {
+        p.sub.textDescription-customizable {
             "We have sent a code to your email or phone. Enter it below to confirm your account."
         }
         (info(note))
@@ -493,14 +494,14 @@ fn confirm_page(
         form method="post" action=(action) novalidate {
             (Field::text("username", "Username").value(username).autocomplete("username"))
             (Field::code("Verification code").autofocus())
-            button type="submit" name="action" value="confirm" { "Confirm account" }
+            button.submitButton-customizable type="submit" name="action" value="confirm" { "Confirm account" }
         }
         form method="post" action=(action) {
             (hidden("username", username))
             button class="link" type="submit" name="action" value="resend" { "Resend code" }
         }
     };
-    page("Confirm your account", body)
+    page(c, "Confirm your account", body)
 }
 
 pub async fn confirm_get(

@@ -24,11 +24,32 @@ a{color:#0972d3}
 .providers{margin-top:20px;padding-top:16px;border-top:1px solid #e9ebed;display:flex;flex-direction:column;gap:8px}
 a.provider{display:block;text-align:center;padding:9px;border:1px solid #879596;border-radius:4px;color:#16191f;text-decoration:none;font-weight:600}
 .hint{font-size:.8rem;color:#545b64;margin-top:4px}
+.banner-customizable{text-align:center;padding:24px 0 0}
+.logo-customizable{max-width:200px;max-height:100px}
+.legalText-customizable{font-size:.8rem;color:#545b64}
 footer{text-align:center;font-size:.75rem;color:#687078;margin-top:16px}
 "#;
 
+/// What a pool or client set for its hosted pages: SetUICustomization's CSS (checked against
+/// the `*-customizable` class whitelist before it was stored, so it cannot leave the `<style>`
+/// element) and logo, a managed login branding logo, and the terms linked on sign-up.
+#[derive(Debug, Clone, Default)]
+pub struct Branding {
+    pub css: Option<String>,
+    /// A `data:` URL (there is no CDN offline).
+    pub logo: Option<String>,
+    /// `(terms name, URL)`: `terms-of-use`, `privacy-policy`.
+    pub terms: Vec<(String, String)>,
+}
+
 /// A whole page around `body`.
 pub fn layout(title: &str, body: Markup) -> Markup {
+    branded_layout(title, body, &Branding::default())
+}
+
+/// A whole page around `body`, with the pool's or client's branding. The elements carry the
+/// classic hosted UI's `*-customizable` classes so a stored sheet styles what it names.
+pub fn branded_layout(title: &str, body: Markup, branding: &Branding) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -37,8 +58,16 @@ pub fn layout(title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 style { (PreEscaped(STYLE)) }
+                @if let Some(css) = &branding.css {
+                    style { (PreEscaped(css)) }
+                }
             }
-            body {
+            body.background-customizable {
+                @if let Some(logo) = &branding.logo {
+                    div.banner-customizable {
+                        img.logo-customizable src=(logo) alt="Logo";
+                    }
+                }
                 main { (body) }
                 footer { "cognito-emu — local Amazon Cognito emulator" }
             }
@@ -48,14 +77,48 @@ pub fn layout(title: &str, body: Markup) -> Markup {
 
 /// A page response with a status.
 pub fn respond(status: StatusCode, title: &str, body: Markup) -> Response {
-    (status, Html(layout(title, body).into_string())).into_response()
+    respond_branded(status, title, body, &Branding::default())
+}
+
+/// A branded page response with a status.
+pub fn respond_branded(
+    status: StatusCode,
+    title: &str,
+    body: Markup,
+    branding: &Branding,
+) -> Response {
+    (
+        status,
+        Html(branded_layout(title, body, branding).into_string()),
+    )
+        .into_response()
+}
+
+/// The terms a sign-up accepts, linked (nothing when the client has none).
+pub fn terms_links(branding: &Branding) -> Markup {
+    let label = |name: &str| match name {
+        "privacy-policy" => "Privacy policy",
+        _ => "Terms of use",
+    };
+    html! {
+        @if !branding.terms.is_empty() {
+            p.legalText-customizable {
+                "By signing up you agree to the "
+                @for (i, (name, url)) in branding.terms.iter().enumerate() {
+                    @if i > 0 { " and the " }
+                    a href=(url) target="_blank" rel="noopener" { (label(name)) }
+                }
+                "."
+            }
+        }
+    }
 }
 
 /// The error box, or nothing.
 pub fn alert(error: Option<&str>) -> Markup {
     html! {
         @if let Some(e) = error.filter(|e| !e.is_empty()) {
-            div class="error" role="alert" { (e) }
+            div.error.errorMessage-customizable role="alert" { (e) }
         }
     }
 }
@@ -136,8 +199,8 @@ impl<'a> Field<'a> {
 impl Render for Field<'_> {
     fn render(&self) -> Markup {
         html! {
-            label for=(self.name) { (self.label) }
-            input id=(self.name) name=(self.name) type=(self.kind) value=(self.value)
+            label.label-customizable for=(self.name) { (self.label) }
+            input.inputField-customizable id=(self.name) name=(self.name) type=(self.kind) value=(self.value)
                 inputmode=[self.inputmode] autocomplete=[self.autocomplete] required
                 autofocus[self.autofocus];
         }
@@ -181,12 +244,12 @@ mod tests {
             .autofocus();
         assert_eq!(
             user.render().into_string(),
-            "<label for=\"username\">Email</label><input id=\"username\" name=\"username\" \
+            "<label class=\"label-customizable\" for=\"username\">Email</label><input class=\"inputField-customizable\" id=\"username\" name=\"username\" \
              type=\"email\" value=\"a@b.c\" autocomplete=\"username\" required autofocus>"
         );
         assert_eq!(
             Field::code("Code").render().into_string(),
-            "<label for=\"code\">Code</label><input id=\"code\" name=\"code\" type=\"text\" \
+            "<label class=\"label-customizable\" for=\"code\">Code</label><input class=\"inputField-customizable\" id=\"code\" name=\"code\" type=\"text\" \
              value=\"\" inputmode=\"numeric\" autocomplete=\"one-time-code\" required>"
         );
         assert_eq!(alert(None).into_string(), "");

@@ -41,22 +41,42 @@ pub(super) async fn open(
     params: &AuthorizeParams,
 ) -> Result<(Site, Checked), Response> {
     let site = Site::of(app, headers, uri).await;
-    match params::check(&site, params).await {
+    let mut c = match params::check(&site, params).await {
         // A client without the pool's own accounts has the login page (its provider
         // buttons) and the providers' pages, none of the account pages.
         Ok(c) if !c.cognito_allowed && !FEDERATED_PAGES.iter().any(|p| uri.path().ends_with(p)) => {
-            Err(params::refuse(&c, "invalid_request", Some(params::NOT_AVAILABLE)).into_response())
+            return Err(
+                params::refuse(&c, "invalid_request", Some(params::NOT_AVAILABLE)).into_response(),
+            );
         }
-        Ok(c) => Ok((site, c)),
-        Err(r) => Err(r.into_response()),
-    }
+        Ok(c) => c,
+        Err(r) => return Err(r.into_response()),
+    };
+    c.branding = branding(&site, &c).await.map_err(internal)?;
+    Ok((site, c))
 }
 
 /// The hosted pages a client that only federates may open.
 const FEDERATED_PAGES: [&str; 2] = ["/login", "/federation/stand-in"];
 
-pub(super) fn page(title: &str, body: Markup) -> Response {
-    html::respond(StatusCode::OK, title, body)
+/// The branding the client's pages show (a few indexed reads, made by page requests only).
+async fn branding(site: &Site, c: &Checked) -> Result<html::Branding, crate::protocol::ApiError> {
+    let ctx = &site.ctx;
+    let ui = crate::idp::ui_customization::effective(ctx, &c.pool_id, &c.client_id).await?;
+    let (css, ui_logo) = ui.map_or((None, None), |ui| (ui.css, ui.image_url));
+    let logo = match ui_logo {
+        Some(logo) => Some(logo),
+        None => crate::idp::branding::page_logo(ctx, &c.pool_id, &c.client_id).await?,
+    };
+    Ok(html::Branding {
+        css,
+        logo,
+        terms: crate::idp::terms::page_links(ctx, &c.pool_id, &c.client_id).await?,
+    })
+}
+
+pub(super) fn page(c: &Checked, title: &str, body: Markup) -> Response {
+    html::respond_branded(StatusCode::OK, title, body, &c.branding)
 }
 
 /// A hosted page's URL carrying the authorize request's parameters.
@@ -129,14 +149,14 @@ pub(super) fn login_page(
 ) -> Response {
     let body = html! {
         h1 { "Sign in" }
-        p class="sub" { "to " (client_name(c)) }
+        p.sub.textDescription-customizable { "to " (client_name(c)) }
         (info(note))
         (alert(error))
         @if c.cognito_allowed {
             form method="post" action=(page_url(site, c, "/login")) novalidate {
                 (username_field(&c.pool, username))
                 (Field::password("password", "Password", "current-password"))
-                button type="submit" { "Sign in" }
+                button.submitButton-customizable type="submit" { "Sign in" }
                 // Choice-based sign-in: the same form, the password left empty.
                 @for (factor, label) in code_factors(c) {
                     button type="submit" name="factor" value=(factor) class="secondary" { (label) }
@@ -151,12 +171,12 @@ pub(super) fn login_page(
         @if !providers.is_empty() {
             div class="providers" {
                 @for (name, href) in &providers {
-                    a class="provider" href=(href) { "Continue with " (name) }
+                    a.provider.idpButton-customizable href=(href) { "Continue with " (name) }
                 }
             }
         }
     };
-    page("Sign in", body)
+    page(c, "Sign in", body)
 }
 
 /// The one-time-code first factors the login page offers (choice-based sign-in): those the
@@ -260,7 +280,7 @@ pub(super) fn new_password_page(
 ) -> Response {
     let body = html! {
         h1 { "Change password" }
-        p class="sub" { "Please enter a new password." }
+        p.sub.textDescription-customizable { "Please enter a new password." }
         (alert(error))
         form method="post" action=(page_url(site, c, "/newPassword")) novalidate {
             (hidden("session", p.session))
@@ -268,10 +288,10 @@ pub(super) fn new_password_page(
             (attribute_fields(&p.required, "userAttributes.", values))
             (Field::password("password", "New password", "new-password").autofocus())
             (Field::password("confirm_password", "Enter new password again", "new-password"))
-            button type="submit" { "Send" }
+            button.submitButton-customizable type="submit" { "Send" }
         }
     };
-    page("Change password", body)
+    page(c, "Change password", body)
 }
 
 /// The value a re-shown form had for `name` (empty when it had none).
@@ -348,7 +368,7 @@ pub(super) fn mfa_page(site: &Site, c: &Checked, p: &MfaPending, error: Option<&
     };
     let body = html! {
         h1 { "Multi-factor authentication" }
-        p class="sub" { (text) }
+        p.sub.textDescription-customizable { (text) }
         (alert(error))
         form method="post" action=(page_url(site, c, "/mfa")) novalidate {
             (hidden("challenge", p.challenge))
@@ -356,10 +376,10 @@ pub(super) fn mfa_page(site: &Site, c: &Checked, p: &MfaPending, error: Option<&
             (hidden("username", p.username))
             (hidden("destination", p.destination))
             (Field::code("Code").autofocus())
-            button type="submit" { "Sign in" }
+            button.submitButton-customizable type="submit" { "Sign in" }
         }
     };
-    page("Multi-factor authentication", body)
+    page(c, "Multi-factor authentication", body)
 }
 
 /// The page for an MFA challenge a sign-in step answered (after /login or /newPassword).

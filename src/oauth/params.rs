@@ -68,6 +68,8 @@ pub struct Checked {
     /// May users sign in with the pool's own accounts (COGNITO among the client's
     /// SupportedIdentityProviders)? If not, the login page offers only the providers.
     pub cognito_allowed: bool,
+    /// The hosted pages' branding (filled by `pages::open`; the authorize endpoint shows none).
+    pub branding: html::Branding,
 }
 
 /// Why an authorize request was refused: an error page when the app cannot be trusted with
@@ -316,6 +318,7 @@ pub async fn check(site: &Site, params: &AuthorizeParams) -> Result<Checked, Ref
         params: params.clone(),
         provider,
         cognito_allowed,
+        branding: html::Branding::default(),
     })
 }
 

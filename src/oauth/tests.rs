@@ -251,7 +251,7 @@ async fn sign_in(e: &Env) -> (String, String) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body
-            .contains("<label for=\"username\">Username</label>")
+            .contains("<label class=\"label-customizable\" for=\"username\">Username</label>")
     );
     let r = call(
         &e.app,
@@ -825,7 +825,8 @@ async fn sign_up_confirm_and_new_password_in_the_browser() {
     let page = call(&e.app, "GET", &format!("/signup?{q}"), &[], "").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
-        page.body.contains("<label for=\"email\">Email</label>"),
+        page.body
+            .contains("<label class=\"label-customizable\" for=\"email\">Email</label>"),
         "{}",
         page.body
     );
@@ -1018,7 +1019,7 @@ async fn forgot_password_pages_reset_with_the_mailbox_code() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body
-            .contains("<label for=\"username\">Username</label>")
+            .contains("<label class=\"label-customizable\" for=\"username\">Username</label>")
     );
     let r = call(
         &e.app,
@@ -1413,7 +1414,7 @@ async fn hosted_new_password_asks_for_the_required_attributes_the_user_lacks() {
     .await;
     assert!(
         r.body
-            .contains("<label for=\"userAttributes.given_name\">Given name</label>"),
+            .contains("<label class=\"label-customizable\" for=\"userAttributes.given_name\">Given name</label>"),
         "{}",
         r.body
     );
@@ -1678,4 +1679,71 @@ async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
         "{}",
         r.body
     );
+}
+
+#[tokio::test]
+async fn ui_customization_branding_and_terms_show_on_the_hosted_pages() {
+    let e = env().await;
+    let cid = e.web.client_id.clone().unwrap();
+    crate::idp::domains::create_user_pool_domain(
+        e.ctx.clone(),
+        CreateUserPoolDomainRequest {
+            domain: format!("brand-{}", &cid[..8]),
+            user_pool_id: e.pool_id.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let css = ".submitButton-customizable { background-color: #123456; }";
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    crate::idp::ui_customization::set_ui_customization(
+        e.ctx.clone(),
+        SetUICustomizationRequest {
+            user_pool_id: e.pool_id.clone(),
+            client_id: None,
+            css: Some(css.into()),
+            image_file: Some(STANDARD.encode(png)),
+        },
+    )
+    .await
+    .unwrap();
+    crate::idp::terms::create_terms(
+        e.ctx.clone(),
+        CreateTermsRequest {
+            user_pool_id: e.pool_id.clone(),
+            client_id: cid.clone(),
+            terms_name: "privacy-policy".into(),
+            terms_source: "LINK".into(),
+            enforcement: "NONE".into(),
+            links: Some(
+                [(
+                    "cognito:default".to_string(),
+                    "https://example.com/privacy".to_string(),
+                )]
+                .into(),
+            ),
+        },
+    )
+    .await
+    .unwrap();
+    let q = form(&[
+        ("response_type", "code"),
+        ("client_id", &cid),
+        ("redirect_uri", CALLBACK),
+    ]);
+    let signup = call(&e.app, "GET", &format!("/signup?{q}"), &[], "").await;
+    assert_eq!(signup.status, StatusCode::OK);
+    assert!(signup.body.contains(css), "{}", signup.body);
+    assert!(
+        signup
+            .body
+            .contains("class=\"logo-customizable\" src=\"data:image/png;base64,")
+    );
+    assert!(signup.body.contains("href=\"https://example.com/privacy\""));
+    assert!(signup.body.contains("class=\"submitButton-customizable\""));
+    // The sign-in page is branded too, and shows no terms.
+    let login = call(&e.app, "GET", &format!("/login?{q}"), &[], "").await;
+    assert!(login.body.contains(css));
+    assert!(!login.body.contains("https://example.com/privacy"));
 }

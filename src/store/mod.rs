@@ -3,6 +3,7 @@
 //! A write a response acknowledges is committed before the handler returns.
 
 pub mod auth_events;
+pub mod client_objects;
 pub mod client_secrets;
 pub mod codes;
 pub mod devices;

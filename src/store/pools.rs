@@ -101,6 +101,7 @@ impl Store {
         if deleted {
             // Per-client settings have no foreign key (a pool-wide row has no client).
             self.delete_client_settings(client_id).await?;
+            self.delete_objects_of_client(client_id).await?;
         }
         Ok(deleted)
     }

@@ -248,3 +248,116 @@ async fn session_configuration_and_listing_through_the_wire() {
         .json();
     assert_eq!(listed["Sessions"], serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn ui_customization_terms_and_branding_are_stored_and_shown() {
+    use base64::Engine;
+    use conformance::idp::primitives::Blob;
+    use conformance::idp::types::{TermsEnforcementType, TermsSourceType};
+    // On AWS these need a managed-login domain, which a conformance case cannot clean up
+    // before its pool; the emulator accepts any domain.
+    let Some(h) = Harness::emulator_only("needs a hosted domain on AWS") else {
+        return;
+    };
+    let pool_id = h.user_pool().await.id.expect("Id");
+    let client_id = h
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name(unique_name("web"))
+        .send()
+        .await
+        .expect("CreateUserPoolClient")
+        .user_pool_client
+        .and_then(|c| c.client_id)
+        .expect("ClientId");
+    h.idp
+        .create_user_pool_domain()
+        .user_pool_id(&pool_id)
+        .domain(unique_name("ui"))
+        .send()
+        .await
+        .expect("CreateUserPoolDomain");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+        .expect("png");
+    let css = ".submitButton-customizable { background-color: #336699; }";
+    h.idp
+        .set_ui_customization()
+        .user_pool_id(&pool_id)
+        .css(css)
+        .image_file(Blob::new(png))
+        .send()
+        .await
+        .expect("SetUICustomization");
+    let got = h
+        .idp
+        .get_ui_customization()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .expect("GetUICustomization")
+        .ui_customization
+        .expect("UICustomization");
+    assert_eq!(got.css.as_deref(), Some(css));
+    assert!(got.image_url.is_some());
+    let bad = h
+        .idp
+        .set_ui_customization()
+        .user_pool_id(&pool_id)
+        .css("body { color: red }")
+        .send()
+        .await;
+    assert!(bad.is_err());
+
+    let terms = h
+        .idp
+        .create_terms()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .terms_name("terms-of-use")
+        .terms_source(TermsSourceType::Link)
+        .enforcement(TermsEnforcementType::None)
+        .links("cognito:default", "https://example.com/terms")
+        .send()
+        .await
+        .expect("CreateTerms")
+        .terms
+        .expect("Terms");
+    let listed = h
+        .idp
+        .list_terms()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .expect("ListTerms");
+    assert_eq!(listed.terms.len(), 1);
+    assert_eq!(listed.terms[0].terms_id, terms.terms_id);
+
+    let branding = h
+        .idp
+        .create_managed_login_branding()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .use_cognito_provided_values(true)
+        .send()
+        .await
+        .expect("CreateManagedLoginBranding")
+        .managed_login_branding
+        .expect("ManagedLoginBranding");
+    let by_client = h
+        .idp
+        .describe_managed_login_branding_by_client()
+        .user_pool_id(&pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .expect("DescribeManagedLoginBrandingByClient")
+        .managed_login_branding
+        .expect("ManagedLoginBranding");
+    assert_eq!(
+        by_client.managed_login_branding_id,
+        branding.managed_login_branding_id
+    );
+}

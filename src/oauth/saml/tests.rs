@@ -360,7 +360,7 @@ async fn a_saml_idp_signs_users_in_through_the_whole_redirect_chain() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Continue with Corp"), "{page}");
     let href = page
-        .split("class=\"provider\" href=\"")
+        .split("class=\"provider idpButton-customizable\" href=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .unwrap()
