@@ -7,18 +7,22 @@ pub mod auth_events;
 pub mod branding;
 pub mod challenge;
 pub mod client_secrets;
+pub mod client_token;
 pub mod clients;
 pub mod custom_attributes;
 pub mod custom_auth;
+pub mod derived_token;
 pub mod devices;
 pub mod domains;
 pub mod federation;
 pub mod forgot_password;
 pub mod groups;
 pub mod identity_providers;
+pub mod limits;
 pub mod list_users;
 pub mod log_delivery;
 pub mod mfa;
+pub mod replicas;
 pub mod resource_servers;
 pub mod risk;
 pub mod self_service;
@@ -49,6 +53,12 @@ action_table! {
     ListUserPools => user_pools::list_user_pools,
     UpdateUserPool => user_pools::update_user_pool,
     DeleteUserPool => user_pools::delete_user_pool,
+    CreateUserPoolReplica => replicas::create_user_pool_replica,
+    ListUserPoolReplicas => replicas::list_user_pool_replicas,
+    UpdateUserPoolReplica => replicas::update_user_pool_replica,
+    DeleteUserPoolReplica => replicas::delete_user_pool_replica,
+    GetProvisionedLimit => limits::get_provisioned_limit,
+    UpdateProvisionedLimit => limits::update_provisioned_limit,
     AddCustomAttributes => custom_attributes::add_custom_attributes,
     CreateUserPoolClient => clients::create_user_pool_client,
     DescribeUserPoolClient => clients::describe_user_pool_client,
@@ -99,6 +109,8 @@ action_table! {
     RespondToAuthChallenge => auth::respond_to_auth_challenge,
     AdminRespondToAuthChallenge => auth::admin_respond_to_auth_challenge,
     GetTokensFromRefreshToken => auth::refresh_flows::get_tokens_from_refresh_token,
+    GetClientToken => client_token::get_client_token,
+    GetDerivedToken => derived_token::get_derived_token,
     GlobalSignOut => sign_out::global_sign_out,
     AdminUserGlobalSignOut => sign_out::admin_user_global_sign_out,
     RevokeToken => sign_out::revoke_token,

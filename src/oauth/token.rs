@@ -243,7 +243,7 @@ fn has_flow(client: &UserPoolClientType, flow: &str) -> bool {
             .any(|f| f == flow)
 }
 
-async fn client_credentials(
+pub(crate) async fn client_credentials(
     ctx: &Ctx,
     c: &AuthedClient,
     scope: Option<&str>,

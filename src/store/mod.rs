@@ -11,6 +11,7 @@ mod documents;
 pub mod groups;
 pub mod identity;
 pub mod keys;
+pub mod limits;
 pub mod mailbox;
 pub mod mfa;
 pub mod migrate;

@@ -361,3 +361,69 @@ async fn ui_customization_terms_and_branding_are_stored_and_shown() {
         branding.managed_login_branding_id
     );
 }
+
+#[tokio::test]
+async fn limits_replicas_and_client_tokens() {
+    use conformance::idp::types::{LimitClass, LimitDefinitionType};
+    let Some(h) =
+        Harness::emulator_only("raising limits and creating replicas change a real account")
+    else {
+        return;
+    };
+    let definition = LimitDefinitionType::builder()
+        .limit_class(LimitClass::ApiCategory)
+        .attributes("Category", "UserCreation")
+        .build()
+        .expect("definition");
+    let raised = h
+        .idp
+        .update_provisioned_limit()
+        .limit_definition(definition.clone())
+        .requested_limit_value(75)
+        .send()
+        .await
+        .expect("UpdateProvisionedLimit")
+        .limit
+        .expect("Limit");
+    assert_eq!(raised.free_limit_value, 50);
+    assert_eq!(raised.provisioned_limit_value, 75);
+
+    let pool_id = h.user_pool().await.id.expect("Id");
+    let replica = h
+        .idp
+        .create_user_pool_replica()
+        .user_pool_id(&pool_id)
+        .region_name("eu-central-1")
+        .send()
+        .await
+        .expect("CreateUserPoolReplica")
+        .user_pool_replica
+        .expect("UserPoolReplica");
+    assert_eq!(replica.region_name.as_deref(), Some("eu-central-1"));
+    let replicas = h
+        .idp
+        .list_user_pool_replicas()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .expect("ListUserPoolReplicas")
+        .user_pool_replicas
+        .unwrap_or_default();
+    assert!(
+        replicas
+            .iter()
+            .any(|r| r.region_name.as_deref() == Some("eu-central-1"))
+    );
+
+    // GetClientToken is newer than the pinned SDK: raw JSON.
+    let (client_id, secret) = confidential_client(&h, &pool_id).await;
+    let refused = h
+        .raw()
+        .idp(
+            "GetClientToken",
+            format!(r#"{{"ClientId":"{client_id}","Secret":"{secret}"}}"#),
+        )
+        .await;
+    // The client has no client-credentials flow and scopes: refused, as on AWS.
+    refused.assert_aws_error(400, "NotAuthorizedException");
+}
