@@ -229,7 +229,7 @@ pub async fn authenticated(ctx: &Ctx, call: &Call, user: User) -> ApiResult<Step
         },
     )
     .await?;
-    super::auth_events::record_sign_in(ctx, call, &user).await?;
+    super::sign_in_effects::apply(ctx, call, &user).await?;
     Ok(Step::SignedIn(user, "TokenGeneration_Authentication"))
 }
 

@@ -27,6 +27,7 @@ pub mod resource_servers;
 pub mod risk;
 pub mod self_service;
 pub mod sessions;
+pub mod sign_in_effects;
 pub mod sign_out;
 pub mod sign_up;
 pub mod signing_certificate;

@@ -8,6 +8,9 @@
 //! nothing new is stored per sign-in. The hosted pages keep no SSO session record, so only
 //! TOKEN sessions exist here (and RevokeAssociatedSessions LINKED has nothing more to revoke).
 //!
+//! A sign-in evicts the user's least recently used session when they hold MaxPerUser
+//! (`make_room`, through `sign_in_effects`).
+//!
 //! AWS (API reference): tracking is opt-in per pool, DISABLED with MaxPerUser 20 until set;
 //! the client SSO session validity defaults to 60 minutes and can be set only while tracking
 //! is on; both Set actions need the Essentials or Plus tier.
@@ -174,6 +177,30 @@ async fn sessions_of(ctx: &Ctx, pool_id: &str, username: &str) -> ApiResult<Vec<
         .store
         .live_sessions(pool_id, username, ctx.clock.now_secs())
         .await?)
+}
+
+/// MaxPerUser: "the next successful authentication automatically evicts that user's least
+/// recently used token session before it creates the new session" (UserPoolTokenSessionConfigType).
+/// Nothing while the pool does not track sessions.
+pub async fn make_room(ctx: &Ctx, pool_id: &str, username: &str) -> ApiResult<()> {
+    let config = pool_config(ctx, pool_id).await?;
+    if config.tracking != "ENABLED" {
+        return Ok(());
+    }
+    let mut sessions = ctx
+        .store
+        .live_sessions(pool_id, username, ctx.clock.now_secs())
+        .await?;
+    let max = usize::try_from(config.max_per_user.max(1)).unwrap_or(1);
+    if sessions.len() < max {
+        return Ok(());
+    }
+    sessions.sort_by(|a, b| a.last_active.total_cmp(&b.last_active));
+    let now = ctx.clock.now_epoch();
+    for s in &sessions[..=sessions.len() - max] {
+        ctx.store.revoke_token_family(&s.origin_jti, now).await?;
+    }
+    Ok(())
 }
 
 fn describe(s: &LiveSession, current: Option<&str>) -> SessionDescriptionType {

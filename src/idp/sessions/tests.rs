@@ -247,3 +247,48 @@ async fn sessions_are_sign_ins_and_revoking_one_revokes_its_tokens() {
     .unwrap();
     assert!(admin_list().await.unwrap().sessions.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_sign_in_over_max_per_user_evicts_the_least_recently_used_session() {
+    let ctx = ctx().await;
+    let p = pool(&ctx, |_| {}).await;
+    let pool_id = p.id.clone().unwrap();
+    let client_id = admin_client(&ctx, &p).await;
+    user(&ctx, &pool_id, "erin").await;
+    set_user_pool_session_configuration(
+        ctx.clone(),
+        SetUserPoolSessionConfigurationRequest {
+            user_pool_id: pool_id.clone(),
+            user_session_tracking: "ENABLED".into(),
+            token_session: UserPoolTokenSessionConfigType { max_per_user: 2 },
+        },
+    )
+    .await
+    .unwrap();
+    let first = sign_in(&ctx, &pool_id, &client_id, "erin").await;
+    ctx.clock.advance(1);
+    let second = sign_in(&ctx, &pool_id, &client_id, "erin").await;
+    ctx.clock.advance(1);
+    let third = sign_in(&ctx, &pool_id, &client_id, "erin").await;
+    let listed = admin_list_user_sessions(
+        ctx.clone(),
+        AdminListUserSessionsRequest {
+            user_pool_id: pool_id.clone(),
+            username: "erin".into(),
+            next_token: None,
+        },
+    )
+    .await
+    .unwrap()
+    .sessions
+    .unwrap();
+    assert_eq!(listed.len(), 2);
+    let r = crate::tokens::verify_access_token(&ctx, &first.access).await;
+    assert_eq!(kind(r), "NotAuthorizedException");
+    crate::tokens::verify_access_token(&ctx, &second.access)
+        .await
+        .unwrap();
+    crate::tokens::verify_access_token(&ctx, &third.access)
+        .await
+        .unwrap();
+}
