@@ -96,3 +96,74 @@ pub async fn latest_code(ctx: &Ctx, to: &str) -> String {
 pub fn kind<T: std::fmt::Debug>(r: ApiResult<T>) -> &'static str {
     r.expect_err("an error").kind.name()
 }
+
+/// Tokens of a sign-in made by [`sign_in`].
+pub struct Signed {
+    pub access: String,
+    pub refresh: String,
+}
+
+/// A confirmed user `name` with a password, in `pool_id`.
+pub async fn user(ctx: &Ctx, pool_id: &str, name: &str) {
+    crate::idp::admin_users::admin_create_user(
+        ctx.clone(),
+        AdminCreateUserRequest {
+            user_pool_id: pool_id.into(),
+            username: name.into(),
+            message_action: Some("SUPPRESS".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    crate::idp::admin_users::admin_set_user_password(
+        ctx.clone(),
+        AdminSetUserPasswordRequest {
+            user_pool_id: pool_id.into(),
+            username: name.into(),
+            password: "Passw0rd!Passw0rd".into(),
+            permanent: Some(true),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// A client that allows admin password sign-in.
+pub async fn admin_client(ctx: &Ctx, p: &UserPoolType) -> String {
+    client_with(ctx, p, |c| {
+        c.explicit_auth_flows = Some(vec![
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH".into(),
+            "ALLOW_REFRESH_TOKEN_AUTH".into(),
+        ])
+    })
+    .await
+    .client_id
+    .unwrap()
+}
+
+pub async fn sign_in(ctx: &Ctx, pool_id: &str, client_id: &str, name: &str) -> Signed {
+    let out = crate::idp::auth::admin_initiate_auth(
+        ctx.clone(),
+        AdminInitiateAuthRequest {
+            user_pool_id: pool_id.into(),
+            client_id: client_id.into(),
+            auth_flow: "ADMIN_USER_PASSWORD_AUTH".into(),
+            auth_parameters: Some(
+                [
+                    ("USERNAME".to_string(), name.to_string()),
+                    ("PASSWORD".to_string(), "Passw0rd!Passw0rd".to_string()),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = out.authentication_result.unwrap();
+    Signed {
+        access: r.access_token.unwrap(),
+        refresh: r.refresh_token.unwrap(),
+    }
+}

@@ -183,8 +183,7 @@ pub async fn update_auth_event_feedback(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idp::sessions::tests::{admin_client, sign_in, user};
-    use crate::testkit::{ctx, kind, pool};
+    use crate::testkit::{admin_client, ctx, kind, pool, sign_in, user};
 
     #[tokio::test]
     async fn sign_ins_are_listed_paged_and_take_feedback() {

@@ -177,8 +177,7 @@ pub async fn get_derived_token(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idp::sessions::tests::{sign_in, user};
-    use crate::testkit::{client_with, ctx, kind, pool};
+    use crate::testkit::{client_with, ctx, kind, pool, sign_in, user};
 
     #[tokio::test]
     async fn an_access_token_exchanged_for_a_narrower_bound_one() {

@@ -285,4 +285,4 @@ pub async fn admin_revoke_user_session(
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

@@ -2,77 +2,7 @@
 //! tracking is on, revoking one (its tokens stop working), and the legacy MFA settings.
 
 use super::*;
-use crate::testkit::{client_with, ctx, kind, pool};
-
-pub(crate) struct Signed {
-    pub access: String,
-    pub refresh: String,
-}
-
-/// A confirmed user `name` with a password, in `pool_id`.
-pub(crate) async fn user(ctx: &Ctx, pool_id: &str, name: &str) {
-    super::super::admin_users::admin_create_user(
-        ctx.clone(),
-        AdminCreateUserRequest {
-            user_pool_id: pool_id.into(),
-            username: name.into(),
-            message_action: Some("SUPPRESS".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    super::super::admin_users::admin_set_user_password(
-        ctx.clone(),
-        AdminSetUserPasswordRequest {
-            user_pool_id: pool_id.into(),
-            username: name.into(),
-            password: "Passw0rd!Passw0rd".into(),
-            permanent: Some(true),
-        },
-    )
-    .await
-    .unwrap();
-}
-
-/// A client that allows admin password sign-in.
-pub(crate) async fn admin_client(ctx: &Ctx, p: &UserPoolType) -> String {
-    client_with(ctx, p, |c| {
-        c.explicit_auth_flows = Some(vec![
-            "ALLOW_ADMIN_USER_PASSWORD_AUTH".into(),
-            "ALLOW_REFRESH_TOKEN_AUTH".into(),
-        ])
-    })
-    .await
-    .client_id
-    .unwrap()
-}
-
-pub(crate) async fn sign_in(ctx: &Ctx, pool_id: &str, client_id: &str, name: &str) -> Signed {
-    let out = super::super::auth::admin_initiate_auth(
-        ctx.clone(),
-        AdminInitiateAuthRequest {
-            user_pool_id: pool_id.into(),
-            client_id: client_id.into(),
-            auth_flow: "ADMIN_USER_PASSWORD_AUTH".into(),
-            auth_parameters: Some(
-                [
-                    ("USERNAME".to_string(), name.to_string()),
-                    ("PASSWORD".to_string(), "Passw0rd!Passw0rd".to_string()),
-                ]
-                .into(),
-            ),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let r = out.authentication_result.unwrap();
-    Signed {
-        access: r.access_token.unwrap(),
-        refresh: r.refresh_token.unwrap(),
-    }
-}
+use crate::testkit::{admin_client, ctx, kind, pool, sign_in, user};
 
 async fn enable_tracking(ctx: &Ctx, pool_id: &str) {
     set_user_pool_session_configuration(
