@@ -10,7 +10,7 @@ use num_bigint::BigUint;
 
 const PW: &str = "Passw0rd!";
 
-async fn pool_client_user(h: &Harness) -> (String, String) {
+pub(super) async fn pool_client_user(h: &Harness) -> (String, String) {
     let pool_id = h.user_pool().await.id.expect("Id");
     let client_id = h
         .idp
@@ -163,7 +163,7 @@ async fn srp_sign_in_accepts_the_right_password_and_refuses_a_wrong_one() {
 }
 
 /// USER_PASSWORD_AUTH as alice: the tokens.
-async fn password_tokens(
+pub(super) async fn password_tokens(
     h: &Harness,
     client_id: &str,
 ) -> conformance::idp::types::AuthenticationResultType {

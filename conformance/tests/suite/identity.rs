@@ -489,3 +489,46 @@ async fn developer_identities() {
         .into_service_error();
     assert!(e.is_resource_not_found_exception(), "{e:?}");
 }
+
+/// J6's GetId: a user pool ID token as the login gives one identity, the same on every call.
+#[tokio::test]
+async fn get_id_with_a_user_pool_id_token_is_stable() {
+    let h = Harness::both();
+    let (pool_id, client_id) = super::auth::pool_client_user(&h).await;
+    let provider = format!("cognito-idp.{}.amazonaws.com/{pool_id}", h.region());
+    let created = h
+        .identity
+        .create_identity_pool()
+        .identity_pool_name(unique_name("ip").replace('-', "_"))
+        .allow_unauthenticated_identities(false)
+        .cognito_identity_providers(
+            CognitoIdentityProvider::builder()
+                .provider_name(&provider)
+                .client_id(&client_id)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateIdentityPool");
+    h.track_identity_pool(&created.identity_pool_id);
+    let id_token = super::auth::password_tokens(&h, &client_id)
+        .await
+        .id_token
+        .expect("IdToken");
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let identity_id = h
+            .identity
+            .get_id()
+            .identity_pool_id(&created.identity_pool_id)
+            .logins(&provider, &id_token)
+            .send()
+            .await
+            .expect("GetId")
+            .identity_id
+            .expect("IdentityId");
+        assert!(is_regional_uuid(&identity_id, h.region()), "{identity_id}");
+        ids.push(identity_id);
+    }
+    assert_eq!(ids[0], ids[1], "the same user gets the same identity");
+}
