@@ -9,6 +9,56 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// code, token or lockout lifetime, and far from the ends of the millisecond counter.
 pub const MAX_OFFSET_SECS: i64 = 100 * 366 * 24 * 3600;
 
+/// A UTC calendar time (proleptic Gregorian), for the few places that write dates out
+/// (SRP timestamps, SAML instants, SigV4 dates, domain version stamps).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Utc {
+    pub year: i64,
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+    /// Days since 1970-01-01 (a Thursday).
+    pub days: i64,
+}
+
+impl Utc {
+    /// The calendar time of Unix seconds (Howard Hinnant's civil_from_days, public domain).
+    pub fn of(epoch_secs: i64) -> Utc {
+        let days = epoch_secs.div_euclid(86_400);
+        let rem = epoch_secs.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        Utc {
+            year: yoe + era * 400 + i64::from(month <= 2),
+            month,
+            day,
+            hour: rem / 3600,
+            minute: rem % 3600 / 60,
+            second: rem % 60,
+            days,
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// A move that would take the clock more than [`MAX_OFFSET_SECS`] from real time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockRangeError;
@@ -64,6 +114,31 @@ impl Clock {
 
 #[cfg(test)]
 mod tests {
+    use super::{Utc, days_from_civil};
+
+    #[test]
+    fn civil_dates_round_trip_across_leap_days_and_the_epoch() {
+        // 2000-02-29T12:34:56Z, a leap day in a 400-year leap year.
+        let t = Utc::of(951_827_696);
+        assert_eq!(
+            (t.year, t.month, t.day, t.hour, t.minute, t.second),
+            (2000, 2, 29, 12, 34, 56)
+        );
+        let before = Utc::of(-1);
+        assert_eq!(
+            (before.year, before.month, before.day, before.hour),
+            (1969, 12, 31, 23)
+        );
+        for secs in [0, 86_399, 951_782_400, 4_102_444_800, -86_400 * 365] {
+            let t = Utc::of(secs);
+            let back = days_from_civil(t.year, t.month, t.day) * 86_400
+                + t.hour * 3600
+                + t.minute * 60
+                + t.second;
+            assert_eq!(back, secs);
+        }
+    }
+
     use super::*;
 
     #[test]

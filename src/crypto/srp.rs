@@ -268,7 +268,7 @@ pub fn parse_timestamp(ts: &str) -> Option<i64> {
     {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = crate::clock::days_from_civil(year, month, day);
     // The weekday must agree with the date (1970-01-01 was a Thursday).
     if WEEKDAYS[((days + 4).rem_euclid(7)) as usize] != *wd {
         return None;
@@ -282,43 +282,17 @@ pub fn format_timestamp(epoch: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let days = epoch.div_euclid(86400);
-    let secs = epoch.rem_euclid(86400);
-    let (y, m, d) = civil_from_days(days);
+    let t = crate::clock::Utc::of(epoch);
     format!(
         "{} {} {} {:02}:{:02}:{:02} UTC {}",
-        WEEKDAYS[((days + 4).rem_euclid(7)) as usize],
-        MONTHS[(m - 1) as usize],
-        d,
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-        y
+        WEEKDAYS[((t.days + 4).rem_euclid(7)) as usize],
+        MONTHS[(t.month - 1) as usize],
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.year
     )
-}
-
-// Howard Hinnant's civil-date algorithms (public domain).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]

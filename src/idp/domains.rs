@@ -22,23 +22,10 @@ fn no_such_domain() -> ApiError {
 
 /// `yyyymmddHHMMSS` (UTC), the shape of the app version Cognito reports for a domain.
 fn version_stamp(epoch_secs: i64) -> String {
-    let days = epoch_secs.div_euclid(86400);
-    let secs = epoch_secs.rem_euclid(86400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = crate::clock::Utc::of(epoch_secs);
     format!(
-        "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
     )
 }
 

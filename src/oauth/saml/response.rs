@@ -60,17 +60,6 @@ fn children<'a, 'i>(
         .filter(move |c| c.is_element() && c.has_tag_name((ns, name)))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// An xs:dateTime (`2030-01-01T12:00:00Z`, `...:00.123Z`, `...:00+02:00`) in Unix seconds.
 pub fn parse_instant(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -100,7 +89,10 @@ pub fn parse_instant(s: &str) -> Option<i64> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 24 || mi > 59 || sec >= 61.0 {
         return None;
     }
-    Some(days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + sec as i64 - offset)
+    Some(
+        crate::clock::days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + sec as i64
+            - offset,
+    )
 }
 
 fn instant(node: Node, attr: &str) -> Result<Option<i64>, String> {
