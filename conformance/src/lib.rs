@@ -300,6 +300,46 @@ impl Harness {
         pool
     }
 
+    /// An app client of `pool_id` without a secret allowing `flows`; its ClientId.
+    pub async fn app_client(
+        &self,
+        pool_id: &str,
+        flows: &[idp::types::ExplicitAuthFlowsType],
+    ) -> String {
+        self.idp
+            .create_user_pool_client()
+            .user_pool_id(pool_id)
+            .client_name(unique_name("client"))
+            .set_explicit_auth_flows(Some(flows.to_vec()))
+            .send()
+            .await
+            .expect("CreateUserPoolClient")
+            .user_pool_client
+            .and_then(|c| c.client_id)
+            .expect("ClientId")
+    }
+
+    /// A CONFIRMED user `username` with the permanent `password`, created without a message.
+    pub async fn confirmed_user(&self, pool_id: &str, username: &str, password: &str) {
+        self.idp
+            .admin_create_user()
+            .user_pool_id(pool_id)
+            .username(username)
+            .message_action(idp::types::MessageActionType::Suppress)
+            .send()
+            .await
+            .expect("AdminCreateUser");
+        self.idp
+            .admin_set_user_password()
+            .user_pool_id(pool_id)
+            .username(username)
+            .password(password)
+            .permanent(true)
+            .send()
+            .await
+            .expect("AdminSetUserPassword");
+    }
+
     /// Where verification and reset codes come from on this target.
     pub fn codes(&self) -> CodeSource {
         CodeSource {

@@ -97,6 +97,13 @@ fn form_action(body: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The hosted login page an authorize request with a fresh PKCE challenge leads to.
+async fn login_url(e: &Env) -> String {
+    call(&e.app, "GET", &authorize_url(e, &challenge(), &[]), &[], "")
+        .await
+        .location()
+}
+
 fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
@@ -402,15 +409,7 @@ async fn code_flow_with_pkce_session_userinfo_refresh_revoke_logout() {
     add_user(&e, "alice", "alice@example.com", "Passw0rd!", true).await;
 
     // Wrong password: the page says so.
-    let login = call(
-        &e.app,
-        "GET",
-        &authorize_url(&e, &challenge(), &[]),
-        &[],
-        "",
-    )
-    .await
-    .location();
+    let login = login_url(&e).await;
     let r = call(
         &e.app,
         "POST",
@@ -1256,15 +1255,7 @@ async fn hosted_login_asks_for_the_sms_mfa_code() {
     )
     .await
     .unwrap();
-    let login = call(
-        &e.app,
-        "GET",
-        &authorize_url(&e, &challenge(), &[]),
-        &[],
-        "",
-    )
-    .await
-    .location();
+    let login = login_url(&e).await;
     let r = call(
         &e.app,
         "POST",
@@ -1572,15 +1563,7 @@ async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
         .await
         .unwrap();
     add_user(&e, "otto", "otto@example.com", "Passw0rd!", true).await;
-    let login = call(
-        &e.app,
-        "GET",
-        &authorize_url(&e, &challenge(), &[]),
-        &[],
-        "",
-    )
-    .await
-    .location();
+    let login = login_url(&e).await;
     // Without ALLOW_USER_AUTH on the client: no code button.
     let page = call(&e.app, "GET", &login, &[], "").await;
     assert!(
@@ -1623,20 +1606,9 @@ async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.location());
-    let hidden = |name: &str| {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = r.body.find(&marker).unwrap() + marker.len();
-        r.body[start..].split('"').next().unwrap().to_string()
-    };
+    let hidden = |name: &str| hidden_input(&r.body, name);
     assert_eq!(hidden("challenge"), "EMAIL_OTP");
-    let action = {
-        let start = r.body.find("action=\"/mfa?").unwrap() + "action=\"".len();
-        r.body[start..]
-            .split('"')
-            .next()
-            .unwrap()
-            .replace("&amp;", "&")
-    };
+    let action = form_action(&r.body);
     let code = testkit::latest_code(&e.ctx, "otto@example.com").await;
     let done = call(
         &e.app,

@@ -622,10 +622,11 @@ async fn invocations_are_listed_on_the_dev_route() {
     );
 }
 
-#[tokio::test]
-async fn custom_auth_runs_the_define_create_verify_loop() {
+/// A pool whose custom-auth triggers are `define` and the shared create/verify functions,
+/// a client allowing CUSTOM_AUTH, and the user kim.
+async fn custom_auth_env(define: &str) -> Env {
     let e = env(LambdaConfigType {
-        define_auth_challenge: arn("define"),
+        define_auth_challenge: arn(define),
         create_auth_challenge: arn("create"),
         verify_auth_challenge_response: arn("verify"),
         ..Default::default()
@@ -639,6 +640,12 @@ async fn custom_auth_runs_the_define_create_verify_loop() {
         .update_client(&e.client_id(), "app", &client)
         .await
         .unwrap();
+    e
+}
+
+#[tokio::test]
+async fn custom_auth_runs_the_define_create_verify_loop() {
+    let e = custom_auth_env("define").await;
     let start = || {
         crate::idp::auth::initiate_auth(
             e.ctx.clone(),
@@ -718,21 +725,7 @@ async fn custom_auth_runs_the_define_create_verify_loop() {
 #[tokio::test]
 async fn custom_auth_with_srp_a_checks_the_password_before_the_custom_challenge() {
     use crate::crypto::srp;
-    let e = env(LambdaConfigType {
-        define_auth_challenge: arn("defineSrp"),
-        create_auth_challenge: arn("create"),
-        verify_auth_challenge_response: arn("verify"),
-        ..Default::default()
-    })
-    .await;
-    e.confirmed_user("kim").await;
-    let mut client = e.client.clone();
-    client.explicit_auth_flows = Some(vec!["ALLOW_CUSTOM_AUTH".into()]);
-    e.ctx
-        .store
-        .update_client(&e.client_id(), "app", &client)
-        .await
-        .unwrap();
+    let e = custom_auth_env("defineSrp").await;
     // The client half as amazon-cognito-identity-js sends it: SRP_A and CHALLENGE_NAME=SRP_A,
     // then the PASSWORD_VERIFIER answer.
     let sign_in = |password: &'static str| {

@@ -4,8 +4,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use cognito_emu::crypto::srp;
+use conformance::Harness;
 use conformance::idp::types::{AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType};
-use conformance::{Harness, unique_name};
 use num_bigint::BigUint;
 
 const PW: &str = "Passw0rd!";
@@ -13,36 +13,16 @@ const PW: &str = "Passw0rd!";
 pub(super) async fn pool_client_user(h: &Harness) -> (String, String) {
     let pool_id = h.user_pool().await.id.expect("Id");
     let client_id = h
-        .idp
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name(unique_name("client"))
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("CreateUserPoolClient")
-        .user_pool_client
-        .and_then(|c| c.client_id)
-        .expect("ClientId");
-    h.idp
-        .admin_create_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .message_action(conformance::idp::types::MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("AdminCreateUser");
-    h.idp
-        .admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .password(PW)
-        .permanent(true)
-        .send()
-        .await
-        .expect("AdminSetUserPassword");
+        .app_client(
+            &pool_id,
+            &[
+                ExplicitAuthFlowsType::AllowUserSrpAuth,
+                ExplicitAuthFlowsType::AllowUserPasswordAuth,
+                ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+            ],
+        )
+        .await;
+    h.confirmed_user(&pool_id, "alice", PW).await;
     (pool_id, client_id)
 }
 

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use cognito_emu::crypto::srp;
 use conformance::idp::types::{
     ChallengeNameType, DeviceConfigurationType, DeviceSecretVerifierConfigType,
-    ExplicitAuthFlowsType, MessageActionType,
+    ExplicitAuthFlowsType,
 };
 use conformance::{Harness, unique_name};
 use num_bigint::BigUint;
@@ -43,35 +43,15 @@ async fn a_confirmed_device_signs_in_with_device_srp_until_forgotten() {
         .expect("Id");
     h.track_user_pool(&pool_id);
     let client_id = h
-        .idp
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name(unique_name("client"))
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("CreateUserPoolClient")
-        .user_pool_client
-        .and_then(|c| c.client_id)
-        .expect("ClientId");
-    h.idp
-        .admin_create_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("AdminCreateUser");
-    h.idp
-        .admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .password(PW)
-        .permanent(true)
-        .send()
-        .await
-        .expect("AdminSetUserPassword");
+        .app_client(
+            &pool_id,
+            &[
+                ExplicitAuthFlowsType::AllowUserSrpAuth,
+                ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+            ],
+        )
+        .await;
+    h.confirmed_user(&pool_id, "alice", PW).await;
 
     // A sign-in without a device is handed one.
     let first = srp_sign_in_on(&h, &pool_id, &client_id, "alice", PW, None)

@@ -9,8 +9,8 @@ use aws_smithy_types::{Document, Number};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use conformance::idp::types::{
-    AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType, MessageActionType, SignInPolicyType,
-    UserPoolPolicyType, WebAuthnConfigurationType,
+    AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType, SignInPolicyType, UserPoolPolicyType,
+    WebAuthnConfigurationType,
 };
 use conformance::{Harness, unique_name};
 use serde_json::{Value, json};
@@ -199,35 +199,15 @@ async fn a_passkey_registers_and_signs_in_and_a_tampered_one_does_not() {
         .await
         .expect("SetUserPoolMfaConfig");
     let client_id = h
-        .idp
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name(unique_name("client"))
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("CreateUserPoolClient")
-        .user_pool_client
-        .and_then(|c| c.client_id)
-        .expect("ClientId");
-    h.idp
-        .admin_create_user()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("AdminCreateUser");
-    h.idp
-        .admin_set_user_password()
-        .user_pool_id(&pool_id)
-        .username("alice")
-        .password(PW)
-        .permanent(true)
-        .send()
-        .await
-        .expect("AdminSetUserPassword");
+        .app_client(
+            &pool_id,
+            &[
+                ExplicitAuthFlowsType::AllowUserAuth,
+                ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+            ],
+        )
+        .await;
+    h.confirmed_user(&pool_id, "alice", PW).await;
     let access = h
         .idp
         .initiate_auth()

@@ -35,18 +35,14 @@ async fn passwordless_pool(h: &Harness) -> (String, String) {
     let pool_id = pool.id.expect("Id");
     h.track_user_pool(&pool_id);
     let client_id = h
-        .idp
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name(unique_name("client"))
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("CreateUserPoolClient")
-        .user_pool_client
-        .and_then(|c| c.client_id)
-        .expect("ClientId");
+        .app_client(
+            &pool_id,
+            &[
+                ExplicitAuthFlowsType::AllowUserAuth,
+                ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+            ],
+        )
+        .await;
     (pool_id, client_id)
 }
 
