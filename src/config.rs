@@ -65,7 +65,8 @@ pub struct Config {
         long,
         global = true,
         env = "COGNITO_EMU_REGION",
-        default_value = "us-east-1"
+        default_value = "us-east-1",
+        value_parser = parse_region
     )]
     pub region: String,
 
@@ -202,5 +203,16 @@ impl Config {
             Some(u) => u.trim_end_matches('/').to_string(),
             None => format!("http://{}:{}", self.host, self.port),
         }
+    }
+}
+
+/// `--region`: an AWS region name, since it becomes the prefix of pool and identity IDs.
+fn parse_region(s: &str) -> Result<String, String> {
+    if crate::ids::is_region(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not an AWS region name (like us-east-1 or eu-west-2)"
+        ))
     }
 }

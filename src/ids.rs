@@ -43,11 +43,55 @@ pub fn regional_uuid(region: &str) -> String {
     format!("{region}:{}", uuid::Uuid::new_v4())
 }
 
+/// Whether `region` has the shape of an AWS region name (`us-east-1`, `us-gov-west-1`,
+/// `eu-isoe-west-1`): two letters, one or two lowercase words, a number. Regions end up in
+/// pool and identity IDs, so anything else is refused before it can make an ID that the
+/// ID patterns of the API would then reject.
+pub fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    region.len() <= 25
+        && (3..=4).contains(&parts.len())
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| (1..=2).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The account id in ARNs the emulator makes up.
 pub const ACCOUNT_ID: &str = "000000000000";
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn region_names_have_aws_shape() {
+        for ok in [
+            "us-east-1",
+            "eu-north-1",
+            "us-gov-west-1",
+            "eu-isoe-west-1",
+            "ap-southeast-4",
+        ] {
+            assert!(super::is_region(ok), "{ok}");
+        }
+        let long = "a".repeat(300);
+        for bad in [
+            "",
+            "local",
+            "us-east",
+            "US-EAST-1",
+            "us-east-123",
+            "..\\x\"<",
+            "us_east_1",
+            &long,
+        ] {
+            assert!(!super::is_region(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

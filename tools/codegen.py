@@ -232,6 +232,9 @@ PROTOCOL_ERRORS = {
     # Cognito Identity answers constraint violations with it although its model does not list
     # it (a real answer is quoted in getmoto/moto#1979).
     "ValidationException": 400,
+    # SigV4 failures; the emulator checks only that a signed call's scope names a real-looking
+    # region ("Credential should be scoped to a valid region, not '...'", HTTP 403).
+    "InvalidSignatureException": 403,
 }
 
 

@@ -158,6 +158,12 @@ fn credentials() -> idp::config::Credentials {
 /// A user-pools client for the target. Make one per test: its connections live on the runtime
 /// that first uses them.
 pub fn idp_client() -> idp::Client {
+    idp_client_in(None)
+}
+
+/// [`idp_client`] signing for `region` instead of the target's (on AWS: that region's endpoint;
+/// on the emulator: the same server, which scopes signed calls by their region).
+pub fn idp_client_in(region: Option<&str>) -> idp::Client {
     let mut b = idp::Config::builder()
         .behavior_version(idp::config::BehaviorVersion::latest())
         .credentials_provider(credentials())
@@ -166,11 +172,15 @@ pub fn idp_client() -> idp::Client {
         Target::Emulator { url } => {
             // No retries: a 5xx from the emulator is a bug the case must see, not hide.
             b = b
-                .region(idp::config::Region::new(EMULATOR_REGION))
+                .region(idp::config::Region::new(
+                    region.unwrap_or(EMULATOR_REGION).to_string(),
+                ))
                 .endpoint_url(url)
                 .retry_config(idp::config::retry::RetryConfig::disabled());
         }
-        Target::Aws { region } => b = b.region(idp::config::Region::new(region.clone())),
+        Target::Aws { region: home } => {
+            b = b.region(idp::config::Region::new(region.unwrap_or(home).to_string()))
+        }
     }
     idp::Client::from_conf(b.build())
 }
@@ -196,6 +206,11 @@ pub fn idp_client_for(url: &str) -> idp::Client {
 
 /// An identity-pools client for the target (same rules as [`idp_client`]).
 pub fn identity_client() -> identity::Client {
+    identity_client_in(None)
+}
+
+/// [`identity_client`] signing for `region` (see [`idp_client_in`]).
+pub fn identity_client_in(region: Option<&str>) -> identity::Client {
     let mut b = identity::Config::builder()
         .behavior_version(identity::config::BehaviorVersion::latest())
         .credentials_provider(credentials())
@@ -203,11 +218,17 @@ pub fn identity_client() -> identity::Client {
     match target() {
         Target::Emulator { url } => {
             b = b
-                .region(identity::config::Region::new(EMULATOR_REGION))
+                .region(identity::config::Region::new(
+                    region.unwrap_or(EMULATOR_REGION).to_string(),
+                ))
                 .endpoint_url(url)
                 .retry_config(identity::config::retry::RetryConfig::disabled());
         }
-        Target::Aws { region } => b = b.region(identity::config::Region::new(region.clone())),
+        Target::Aws { region: home } => {
+            b = b.region(identity::config::Region::new(
+                region.unwrap_or(home).to_string(),
+            ))
+        }
     }
     identity::Client::from_conf(b.build())
 }

@@ -174,7 +174,11 @@ pub async fn list_identity_pools(
     let after = crate::protocol::page_token::open_opt(scope, input.next_token.as_deref())?;
     let mut pools: Vec<IdentityPool> = ctx
         .store
-        .list_identity_pools(after.as_deref(), limit + 1)
+        .list_identity_pools(
+            ctx.signed.then_some(ctx.region.as_str()),
+            after.as_deref(),
+            limit + 1,
+        )
         .await?;
     let next_token = if pools.len() > limit as usize {
         pools.truncate(limit as usize);

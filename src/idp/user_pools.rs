@@ -14,11 +14,12 @@ use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult, page_token};
 use serde::Serialize;
 
-fn pool_not_found(id: &str) -> ApiError {
+pub(crate) fn pool_not_found(id: &str) -> ApiError {
     ApiError::resource_not_found(format!("User pool {id} does not exist."))
 }
 
-/// Loads a pool's document or answers ResourceNotFoundException.
+/// Loads a pool's document or answers ResourceNotFoundException. (A pool of another region
+/// than a signed call's was refused before the handler: `protocol::region_scope`.)
 pub async fn load_pool(ctx: &Ctx, id: &str) -> ApiResult<UserPoolType> {
     ctx.store
         .get_pool(id)
@@ -310,7 +311,11 @@ pub async fn list_user_pools(
     let limit = input.max_results.clamp(1, 60) as u32;
     let scope = "ListUserPools";
     let after = page_token::open_opt(scope, input.next_token.as_deref())?;
-    let mut pools: Vec<UserPoolType> = ctx.store.list_pools(after.as_deref(), limit + 1).await?;
+    let region = ctx.signed.then_some(ctx.region.as_str());
+    let mut pools: Vec<UserPoolType> = ctx
+        .store
+        .list_pools(region, after.as_deref(), limit + 1)
+        .await?;
     let next_token = if pools.len() > limit as usize {
         pools.truncate(limit as usize);
         pools.last().and_then(|p| p.id.clone())

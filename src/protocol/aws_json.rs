@@ -6,6 +6,7 @@ use super::ctx::{Ctx, base_url};
 use super::model::{IDENTITY, IDP, ServiceModel};
 use super::validate::{Invalid, validate_input};
 use super::{ApiError, ApiResult, ErrorKind};
+use crate::ids;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -327,6 +328,16 @@ async fn run(
             )));
         }
     };
+    // AWS checks the signature before the input; only the scope's region is checked here.
+    let signed = signed_region(headers);
+    if let Some(region) = &signed
+        && !ids::is_region(region)
+    {
+        return Err(ApiError::new(
+            ErrorKind::InvalidSignatureException,
+            format!("Credential should be scoped to a valid region, not '{region}'. "),
+        ));
+    }
     let mut input: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
@@ -351,13 +362,21 @@ async fn run(
 
     drop_nulls(&mut input);
 
-    let region = signed_region(headers).unwrap_or_else(|| app.config.region.clone());
     let ctx = Ctx {
         base_url: base_url(&app, headers),
+        signed: signed.is_some(),
+        region: signed.unwrap_or_else(|| app.config.region.clone()),
         app,
-        region,
         request_id,
     };
+    super::region_scope::check(
+        &ctx,
+        match service {
+            Service::Idp => super::region_scope::Names::UserPools,
+            Service::Identity => super::region_scope::Names::Identities,
+        },
+        &input,
+    )?;
     let outcome = match service {
         Service::Idp => crate::idp::dispatch(ctx, action, input).await,
         Service::Identity => crate::identity::dispatch(ctx, action, input).await,

@@ -12,8 +12,13 @@ pub struct Ctx {
     pub app: AppState,
     /// `scheme://host[:port]` as the client addressed us (the issuer follows it).
     pub base_url: String,
-    /// The region from the SigV4 credential scope when the request was signed.
+    /// The region from the SigV4 credential scope when the request was signed, else the
+    /// configured one.
     pub region: String,
+    /// Whether `region` came from a signature. AWS regions are separate services, so a signed
+    /// call sees only the resources of its region; unsigned calls (SignUp, InitiateAuth, GetId)
+    /// name no region and resolve by the resource they name.
+    pub signed: bool,
     pub request_id: String,
 }
 
@@ -33,6 +38,7 @@ impl Ctx {
             app,
             base_url,
             region,
+            signed: false,
             request_id: uuid::Uuid::new_v4().to_string(),
         }
     }

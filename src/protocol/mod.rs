@@ -9,6 +9,7 @@ mod fuzz_tests;
 pub mod generated;
 pub mod model;
 pub mod page_token;
+pub mod region_scope;
 pub mod unsigned;
 pub mod validate;
 

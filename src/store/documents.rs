@@ -211,24 +211,71 @@ impl DocTable {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<T>, sqlx::Error> {
+        self.list_keys_in(db, filter, (after.unwrap_or(""), None), limit)
+            .await
+    }
+
+    /// `list` of the documents whose key starts with `prefix` (`None`: every key).
+    pub async fn list_prefixed<T: DeserializeOwned>(
+        &self,
+        db: &SqlitePool,
+        prefix: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        let Some(prefix) = prefix else {
+            return self.list(db, &[], after, limit).await;
+        };
+        let (low, high) = prefix_range(prefix);
+        // `after` is exclusive; a key equal to the bare prefix is no ID, so `>` is fine for both.
+        let from = after.filter(|a| *a > low.as_str()).unwrap_or(&low);
+        self.list_keys_in(db, &[], (from, Some(&high)), limit).await
+    }
+
+    /// Documents matching `filter` with `after < key < before`, in key order, at most `limit`.
+    async fn list_keys_in<T: DeserializeOwned>(
+        &self,
+        db: &SqlitePool,
+        filter: &Filter<'_>,
+        (after, before): (&str, Option<&str>),
+        limit: u32,
+    ) -> Result<Vec<T>, sqlx::Error> {
         let mut conditions = condition(filter);
         if !conditions.is_empty() {
             conditions.push_str(" AND ");
         }
         let key = self.key;
+        let upper = if before.is_some() {
+            format!(" AND {key} < ?")
+        } else {
+            String::new()
+        };
         let sql = format!(
-            "SELECT doc FROM {} WHERE {conditions}{key} > ? ORDER BY {key} LIMIT ?",
+            "SELECT doc FROM {} WHERE {conditions}{key} > ?{upper} ORDER BY {key} LIMIT ?",
             self.table
         );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), filter)
-            .bind(after.unwrap_or(""))
-            .bind(i64::from(limit))
-            .fetch_all(db)
-            .await?;
+        let mut query = bind_all(sqlx::query(AssertSqlSafe(sql)), filter).bind(after);
+        if let Some(before) = before {
+            query = query.bind(before);
+        }
+        let rows = query.bind(i64::from(limit)).fetch_all(db).await?;
         rows.iter()
             .map(|r| from_json(r.get::<&str, _>(0)))
             .collect()
     }
+}
+
+/// The keys that start with `prefix`, as the half-open range `[prefix, prefix + 1)` a key
+/// index serves (the last byte of `prefix` is ASCII and not 0x7f: `_` and `:` here).
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    let mut upper = prefix.as_bytes().to_vec();
+    if let Some(last) = upper.last_mut() {
+        *last += 1;
+    }
+    (
+        prefix.to_string(),
+        String::from_utf8(upper).unwrap_or_default(),
+    )
 }
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;

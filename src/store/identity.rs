@@ -85,13 +85,18 @@ impl Store {
         POOLS.delete(&self.write, &[("id", id)]).await
     }
 
-    /// Pools in id order after `after`, at most `limit`.
+    /// Pools of `region` (every region when `None`) in id order after `after`, at most
+    /// `limit`.
     pub async fn list_identity_pools<T: DeserializeOwned>(
         &self,
+        region: Option<&str>,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<T>, sqlx::Error> {
-        POOLS.list(&self.read, &[], after, limit).await
+        let prefix = region.map(|r| format!("{r}:"));
+        POOLS
+            .list_prefixed(&self.read, prefix.as_deref(), after, limit)
+            .await
     }
 
     /// The roles document SetIdentityPoolRoles stored; `None` when the pool does not exist.

@@ -20,6 +20,7 @@ mod passkeys;
 mod pool_surface;
 mod protocol_errors;
 mod providers;
+mod regions;
 mod triggers;
 mod user_auth;
 mod user_import;

@@ -27,6 +27,7 @@ pub enum ErrorKind {
     InvalidOAuthFlowException,
     InvalidParameterException,
     InvalidPasswordException,
+    InvalidSignatureException,
     InvalidSmsRoleAccessPolicyException,
     InvalidSmsRoleTrustRelationshipException,
     InvalidUserPoolConfigurationException,
@@ -98,6 +99,7 @@ impl ErrorKind {
         ErrorKind::InvalidOAuthFlowException,
         ErrorKind::InvalidParameterException,
         ErrorKind::InvalidPasswordException,
+        ErrorKind::InvalidSignatureException,
         ErrorKind::InvalidSmsRoleAccessPolicyException,
         ErrorKind::InvalidSmsRoleTrustRelationshipException,
         ErrorKind::InvalidUserPoolConfigurationException,
@@ -176,6 +178,7 @@ impl ErrorKind {
             ErrorKind::InvalidOAuthFlowException => "InvalidOAuthFlowException",
             ErrorKind::InvalidParameterException => "InvalidParameterException",
             ErrorKind::InvalidPasswordException => "InvalidPasswordException",
+            ErrorKind::InvalidSignatureException => "InvalidSignatureException",
             ErrorKind::InvalidSmsRoleAccessPolicyException => "InvalidSmsRoleAccessPolicyException",
             ErrorKind::InvalidSmsRoleTrustRelationshipException => {
                 "InvalidSmsRoleTrustRelationshipException"
@@ -241,6 +244,7 @@ impl ErrorKind {
     /// The HTTP status the model gives.
     pub fn status(self) -> u16 {
         match self {
+            ErrorKind::InvalidSignatureException => 403,
             ErrorKind::InternalErrorException | ErrorKind::InternalServerException => 500,
             ErrorKind::NotImplementedException => 501,
             _ => 400,
