@@ -6,7 +6,8 @@
 #     the dev mailbox page; screenshots of every page in target/screenshots/
 #   - passkeys: a CDP virtual authenticator on a http://localhost page registers a passkey
 #     (Start/CompleteWebAuthnRegistration) and signs in with USER_AUTH's WEB_AUTHN challenge;
-#     a tampered assertion is refused
+#     a tampered assertion is refused; then the hosted login's "Sign in with passkey" on
+#     http://localhost:<port> with the same authenticator, through to the app's callback
 #   - openid-client (a certified OIDC relying-party library): discovery from the authority,
 #     code flow with PKCE, client_secret_basic, ID token validation, userinfo
 # Installs its own dependencies: Debian's chromium (apt) when /usr/bin/chromium is missing, and

@@ -74,7 +74,7 @@ pub async fn login_post(
     }
     let name = form.username.trim();
     if !form.factor.is_empty() {
-        return code_sign_in(&site, &c, name, &form.factor).await;
+        return factor_sign_in(&site, &c, name, &form.factor).await;
     }
     if name.is_empty() || form.password.is_empty() {
         return login_page(
@@ -116,12 +116,10 @@ pub async fn login_post(
     }
 }
 
-/// A sign-in whose password was proven on an earlier page (sign-up, then the confirmation
-/// code): the API's `after_password` decides what follows (MFA, or signed in).
-/// Choice-based sign-in from the login page: USER_AUTH with the chosen one-time-code factor
-/// as PREFERRED_CHALLENGE, through the API's own code; the code page follows.
-async fn code_sign_in(site: &Site, c: &Checked, name: &str, factor: &str) -> Response {
-    if !super::pages::code_factors(c)
+/// Choice-based sign-in from the login page: USER_AUTH with the chosen factor (a code or a
+/// passkey) as PREFERRED_CHALLENGE, through the API's own code; the code or passkey page follows.
+async fn factor_sign_in(site: &Site, c: &Checked, name: &str, factor: &str) -> Response {
+    if !super::pages::first_factors(c)
         .iter()
         .any(|(f, _)| *f == factor)
     {
@@ -154,6 +152,8 @@ async fn code_sign_in(site: &Site, c: &Checked, name: &str, factor: &str) -> Res
     }
 }
 
+/// A sign-in whose password was proven on an earlier page (sign-up, then the confirmation
+/// code): the API's `after_password` decides what follows (MFA, or signed in).
 async fn after_password(site: &Site, c: &Checked, user: User, shown_name: &str) -> Response {
     let call = match call_for(site, c).await {
         Ok(call) => call,

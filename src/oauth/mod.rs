@@ -19,6 +19,7 @@ pub mod mfa;
 pub mod oidc;
 pub mod pages;
 pub mod params;
+pub mod passkey;
 pub mod revoke;
 pub mod saml;
 pub mod session;
@@ -53,6 +54,7 @@ fn endpoints() -> Router<AppState> {
             get(hosted::confirm_get).post(hosted::confirm_post),
         )
         .route("/mfa", post(mfa::mfa_post))
+        .route("/passkey", post(passkey::passkey_post))
         .route(
             "/federation/stand-in",
             get(federation::stand_in_get).post(federation::stand_in_post),

@@ -158,7 +158,7 @@ pub(super) fn login_page(
                 (Field::password("password", "Password", "current-password"))
                 button.submitButton-customizable type="submit" { "Sign in" }
                 // Choice-based sign-in: the same form, the password left empty.
-                @for (factor, label) in code_factors(c) {
+                @for (factor, label) in first_factors(c) {
                     button type="submit" name="factor" value=(factor) class="secondary" { (label) }
                 }
             }
@@ -179,9 +179,9 @@ pub(super) fn login_page(
     page(c, "Sign in", body)
 }
 
-/// The one-time-code first factors the login page offers (choice-based sign-in): those the
-/// pool's sign-in policy allows, when the client allows USER_AUTH.
-pub(super) fn code_factors(c: &Checked) -> Vec<(&'static str, &'static str)> {
+/// The first factors the login page offers besides the password (choice-based sign-in): those
+/// the pool's sign-in policy allows, when the client allows USER_AUTH.
+pub(super) fn first_factors(c: &Checked) -> Vec<(&'static str, &'static str)> {
     let client_allows = c
         .client
         .explicit_auth_flows
@@ -195,6 +195,7 @@ pub(super) fn code_factors(c: &Checked) -> Vec<(&'static str, &'static str)> {
     [
         ("EMAIL_OTP", "Email me a sign-in code"),
         ("SMS_OTP", "Text me a sign-in code"),
+        ("WEB_AUTHN", "Sign in with passkey"),
     ]
     .into_iter()
     .filter(|(f, _)| allowed.iter().any(|a| a == f))
@@ -236,6 +237,26 @@ pub(super) async fn continue_sign_in(
     let params = outcome.challenge_parameters.unwrap_or_default();
     let session = outcome.session.unwrap_or_default();
     match name.as_str() {
+        "WEB_AUTHN" => {
+            let pending = super::passkey::PasskeyPending {
+                session: &session,
+                username: shown_name,
+                options: params
+                    .get("CREDENTIAL_REQUEST_OPTIONS")
+                    .map(String::as_str)
+                    .unwrap_or("{}"),
+            };
+            super::passkey::passkey_page(site, c, &pending, None)
+        }
+        // USER_AUTH falls back to SELECT_CHALLENGE when the factor chosen on the login page is
+        // not one this user can use (no passkey, no email).
+        "SELECT_CHALLENGE" => login_page(
+            site,
+            c,
+            shown_name,
+            Some("That sign-in option is not available for this user."),
+            None,
+        ),
         "NEW_PASSWORD_REQUIRED" => {
             let pending = NewPasswordPending {
                 session: &session,

@@ -1719,3 +1719,171 @@ async fn ui_customization_branding_and_terms_show_on_the_hosted_pages() {
     assert!(login.body.contains(css));
     assert!(!login.body.contains("https://example.com/privacy"));
 }
+
+/// An attribute value as the browser reads it (maud escapes `&`, `<`, `>` and `"`).
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn hosted_login_signs_in_with_a_passkey() {
+    use crate::idp::webauthn::soft_authenticator::SoftAuthenticator;
+    const ORIGIN: &str = "http://localhost:9229";
+    let e = env().await;
+    let mut pool = crate::idp::user_pools::load_pool(&e.ctx, &e.pool_id)
+        .await
+        .unwrap();
+    pool.user_pool_tier = Some("ESSENTIALS".into());
+    pool.policies
+        .get_or_insert_with(Default::default)
+        .sign_in_policy = Some(SignInPolicyType {
+        allowed_first_auth_factors: Some(vec!["PASSWORD".into(), "WEB_AUTHN".into()]),
+    });
+    let name = pool.name.clone().unwrap_or_default();
+    e.ctx
+        .store
+        .update_pool(&e.pool_id, &name, &pool)
+        .await
+        .unwrap();
+    crate::idp::mfa::set_user_pool_mfa_config(
+        e.ctx.clone(),
+        SetUserPoolMfaConfigRequest {
+            user_pool_id: e.pool_id.clone(),
+            web_authn_configuration: Some(WebAuthnConfigurationType {
+                relying_party_id: Some("localhost".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // pia registers a passkey through the API, as an app's settings page would.
+    testkit::user(&e.ctx, &e.pool_id, "pia").await;
+    let admin = testkit::admin_client(&e.ctx, &pool).await;
+    let token = testkit::sign_in(&e.ctx, &e.pool_id, &admin, "pia")
+        .await
+        .access;
+    let options = crate::idp::webauthn::start_web_authn_registration(
+        e.ctx.clone(),
+        StartWebAuthnRegistrationRequest {
+            access_token: token.clone(),
+        },
+    )
+    .await
+    .unwrap()
+    .credential_creation_options;
+    let mut passkey = SoftAuthenticator::new();
+    crate::idp::webauthn::complete_web_authn_registration(
+        e.ctx.clone(),
+        CompleteWebAuthnRegistrationRequest {
+            access_token: token,
+            credential: passkey.register(&options, ORIGIN, "none"),
+        },
+    )
+    .await
+    .unwrap();
+
+    let mut web = e.web.clone();
+    web.explicit_auth_flows = Some(vec!["ALLOW_USER_AUTH".into()]);
+    e.ctx
+        .store
+        .update_client(web.client_id.as_deref().unwrap(), "web", &web)
+        .await
+        .unwrap();
+    let login = login_url(&e).await;
+    let page = call(&e.app, "GET", &login, &[], "").await;
+    assert!(
+        page.body.contains(r#"name="factor" value="WEB_AUTHN""#),
+        "{}",
+        page.body
+    );
+
+    let start = |e: &Env| {
+        let app = e.app.clone();
+        let login = login.clone();
+        async move {
+            let body = form(&[("username", "pia"), ("factor", "WEB_AUTHN")]);
+            let r = call(&app, "POST", &login, &[], &body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.location());
+            assert!(r.body.contains("Sign in with passkey"), "{}", r.body);
+            r.body
+        }
+    };
+    let answer = |body: &str, credential: &Value| {
+        form(&[
+            ("session", &hidden_input(body, "session")),
+            ("username", &hidden_input(body, "username")),
+            ("options", &unescape(&hidden_input(body, "options"))),
+            ("credential", &credential.to_string()),
+        ])
+    };
+
+    // A tampered assertion (one bit of the signed authenticator data) is refused.
+    let body = start(&e).await;
+    let options: Value = serde_json::from_str(&unescape(&hidden_input(&body, "options"))).unwrap();
+    assert_eq!(options["rpId"], "localhost");
+    let mut forged = passkey.assert(&options, ORIGIN);
+    let data = forged["response"]["authenticatorData"].as_str().unwrap();
+    let mut data = URL_SAFE_NO_PAD.decode(data).unwrap();
+    data[32] ^= 0x40;
+    forged["response"]["authenticatorData"] = Value::String(URL_SAFE_NO_PAD.encode(&data));
+    let r = call(
+        &e.app,
+        "POST",
+        &form_action(&body),
+        &[],
+        &answer(&body, &forged),
+    )
+    .await;
+    assert!(
+        r.body.contains("Incorrect username or password."),
+        "{}",
+        r.body
+    );
+
+    let body = start(&e).await;
+    let options: Value = serde_json::from_str(&unescape(&hidden_input(&body, "options"))).unwrap();
+    let assertion = passkey.assert(&options, ORIGIN);
+    let done = call(
+        &e.app,
+        "POST",
+        &form_action(&body),
+        &[],
+        &answer(&body, &assertion),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
+    assert!(done.location().starts_with(CALLBACK), "{}", done.location());
+    let tokens = exchange(
+        &e,
+        &param(&done.location(), "code").unwrap(),
+        Some(VERIFIER),
+    )
+    .await
+    .json();
+    assert_eq!(
+        claims(tokens["id_token"].as_str().unwrap())["cognito:username"],
+        "pia"
+    );
+
+    // A user without a passkey is told the option is not theirs.
+    testkit::user(&e.ctx, &e.pool_id, "noah").await;
+    let r = call(
+        &e.app,
+        "POST",
+        &login,
+        &[],
+        &form(&[("username", "noah"), ("factor", "WEB_AUTHN")]),
+    )
+    .await;
+    assert!(
+        r.body
+            .contains("That sign-in option is not available for this user."),
+        "{}",
+        r.body
+    );
+}

@@ -1,10 +1,11 @@
 // Passkeys (J8) in headless Chromium with a CDP virtual authenticator: a page on
 // http://localhost:<port> creates a passkey from StartWebAuthnRegistration's options, the
 // emulator verifies it (CompleteWebAuthnRegistration), then the same authenticator answers
-// USER_AUTH's WEB_AUTHN challenge; a tampered assertion is refused.
+// USER_AUTH's WEB_AUTHN challenge; a tampered assertion is refused. Then the hosted login's
+// "Sign in with passkey" with the same authenticator, through to the app's callback.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { idp, launchBrowser, startApp } from "./lib.mjs";
+import { idp, launchBrowser, pkce, screenshot, startApp, url } from "./lib.mjs";
 
 let browser;
 let app;
@@ -152,5 +153,87 @@ test("a passkey made by Chromium's virtual authenticator registers and signs in"
   const assertion = await ceremony(page, "get", options);
   const done = await answer(session, assertion);
   assert.ok(done.AuthenticationResult.IdToken, "tokens after the passkey");
+  await page.close();
+});
+
+test("the hosted login signs in with a passkey", async () => {
+  // Passkeys are bound to their relying party (localhost): the login page must be opened on
+  // http://localhost:<port>, not 127.0.0.1.
+  const emu = url.replace("127.0.0.1", "localhost");
+  const { UserPoolClient } = await idp("CreateUserPoolClient", {
+    UserPoolId: pool.poolId,
+    ClientName: "Passkey SPA",
+    ExplicitAuthFlows: ["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    AllowedOAuthFlows: ["code"],
+    AllowedOAuthFlowsUserPoolClient: true,
+    AllowedOAuthScopes: ["openid"],
+    CallbackURLs: [app.callback],
+    SupportedIdentityProviders: ["COGNITO"],
+  });
+  await idp("AdminCreateUser", { UserPoolId: pool.poolId, Username: "hana", MessageAction: "SUPPRESS" });
+  await idp("AdminSetUserPassword", { UserPoolId: pool.poolId, Username: "hana", Password: PW, Permanent: true });
+
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  // hana adds a passkey from the app's settings page (API calls).
+  await page.goto(`${app.base}/settings`);
+  const signedIn = await idp("InitiateAuth", {
+    AuthFlow: "USER_AUTH",
+    ClientId: UserPoolClient.ClientId,
+    AuthParameters: { USERNAME: "hana", PREFERRED_CHALLENGE: "PASSWORD", PASSWORD: PW },
+  });
+  const accessToken = signedIn.AuthenticationResult.AccessToken;
+  const { CredentialCreationOptions } = await idp("StartWebAuthnRegistration", { AccessToken: accessToken });
+  const created = await ceremony(page, "create", CredentialCreationOptions);
+  await idp("CompleteWebAuthnRegistration", { AccessToken: accessToken, Credential: created });
+
+  // Later she signs in on the hosted login with the passkey alone.
+  const { verifier, challenge } = pkce();
+  const q = new URLSearchParams({
+    response_type: "code",
+    client_id: UserPoolClient.ClientId,
+    redirect_uri: app.callback,
+    scope: "openid",
+    state: "st-passkey",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  });
+  await page.goto(`${emu}/oauth2/authorize?${q}`);
+  await page.getByLabel("Username").fill("hana");
+  await page.getByRole("button", { name: "Sign in with passkey" }).click();
+  await page.getByRole("heading", { name: "Sign in with passkey" }).waitFor();
+  await screenshot(page, "hosted-passkey");
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(app.callback)),
+    page.getByRole("button", { name: "Use passkey" }).click(),
+  ]);
+  const back = new URL(page.url());
+  assert.equal(back.searchParams.get("state"), "st-passkey");
+  const res = await fetch(`${emu}/oauth2/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: UserPoolClient.ClientId,
+      code: back.searchParams.get("code"),
+      redirect_uri: app.callback,
+      code_verifier: verifier,
+    }),
+  });
+  const tokens = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(tokens));
+  const claims = JSON.parse(Buffer.from(tokens.id_token.split(".")[1], "base64url"));
+  assert.equal(claims["cognito:username"], "hana");
   await page.close();
 });
