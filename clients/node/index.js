@@ -2,14 +2,23 @@
 // child_process and fetch.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
-/** The binary: options.binary, $COGNITO_EMU_BIN, a cargo build found from the working
- *  directory upward (target/release, target/debug), else `cognito-emu` on PATH. */
+/** The binary: options.binary, $COGNITO_EMU_BIN, the `cognito-emu` npm package installed in
+ *  the working directory's project, a cargo build found from the working directory upward
+ *  (target/release, target/debug), else `cognito-emu` on PATH. */
 export function findBinary(explicit) {
   if (explicit) return explicit;
   if (process.env.COGNITO_EMU_BIN) return process.env.COGNITO_EMU_BIN;
+  try {
+    const require = createRequire(join(process.cwd(), "package.json"));
+    const packaged = join(dirname(require.resolve("cognito-emu/package.json")), "bin", "cognito-emu");
+    if (existsSync(packaged)) return packaged;
+  } catch {
+    // not installed: look further
+  }
   const target = process.env.CARGO_TARGET_DIR;
   let dir = process.cwd();
   for (;;) {

@@ -19,11 +19,18 @@ _URL = re.compile(r"http://[0-9.]+:[0-9]+")
 
 
 def find_binary() -> str:
-    """The cognito-emu binary: $COGNITO_EMU_BIN, then `cognito-emu` on PATH, then a cargo
-    build in the current directory or its parents (target/release, target/debug)."""
+    """The cognito-emu binary: $COGNITO_EMU_BIN, then the `cognito-emu` wheel installed in this
+    environment, then `cognito-emu` on PATH, then a cargo build in the current directory or its
+    parents (target/release, target/debug)."""
     explicit = os.environ.get("COGNITO_EMU_BIN")
     if explicit:
         return explicit
+    try:
+        import cognito_emu  # the wheel that carries the binary (packaging/build.sh)
+
+        return cognito_emu.binary()
+    except (ImportError, FileNotFoundError):
+        pass
     on_path = shutil.which("cognito-emu")
     if on_path:
         return on_path
@@ -35,8 +42,8 @@ def find_binary() -> str:
             if candidate.is_file() and os.access(candidate, os.X_OK):
                 return str(candidate)
     raise FileNotFoundError(
-        "cognito-emu not found: set COGNITO_EMU_BIN, put it on PATH, or build it with "
-        "`cargo build --release`"
+        "cognito-emu not found: pip install the cognito-emu wheel, set COGNITO_EMU_BIN, put it "
+        "on PATH, or build it with `cargo build --release`"
     )
 
 

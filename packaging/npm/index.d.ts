@@ -1,0 +1,2 @@
+/** Absolute path of the bundled `cognito-emu` executable. */
+export declare const binaryPath: string;
