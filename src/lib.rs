@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .expose_headers([
             HeaderName::from_static("x-amzn-requestid"),
             HeaderName::from_static("x-amzn-errortype"),
+            HeaderName::from_static("x-amzn-errormessage"),
         ])
         .max_age(std::time::Duration::from_secs(600));
     // The Cognito API, OAuth endpoints and discovery documents: CORS for any origin, as AWS

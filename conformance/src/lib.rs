@@ -561,6 +561,12 @@ impl RawResponse {
         );
         let body = self.json();
         assert_eq!(body["__type"], error_type, "__type of {body}");
+        if let (Some(header), Some(message)) =
+            (self.header("x-amzn-errormessage"), body["message"].as_str())
+        {
+            // HTTP drops a header value's surrounding blanks.
+            assert_eq!(header, message.trim(), "x-amzn-ErrorMessage of {body}");
+        }
         body["message"]
             .as_str()
             .unwrap_or_else(|| panic!("`message` must be a string: {body}"))

@@ -14,6 +14,9 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The longest message also sent as the `x-amzn-ErrorMessage` header.
+const MAX_MESSAGE_HEADER: usize = 2048;
+
 impl ApiError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
@@ -91,6 +94,34 @@ impl IntoResponse for ApiError {
             "x-amzn-ErrorType",
             HeaderValue::from_static(self.kind.name()),
         );
+        // AWS repeats the message in a header (seen on Cognito's wrong-password answer,
+        // localstack/localstack#3201). Only when it is a valid header value of sane length:
+        // the body always has it.
+        if self.message.len() <= MAX_MESSAGE_HEADER
+            && let Ok(v) = HeaderValue::from_str(&self.message)
+        {
+            h.insert("x-amzn-ErrorMessage", v);
+        }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_is_repeated_in_a_header_when_it_can_be() {
+        let resp = ApiError::not_authorized("Incorrect username or password.").into_response();
+        assert_eq!(
+            resp.headers()["x-amzn-ErrorMessage"],
+            "Incorrect username or password."
+        );
+        assert_eq!(resp.headers()["x-amzn-ErrorType"], "NotAuthorizedException");
+        // Not a valid header value (a line break) or too long: the body alone carries it.
+        for message in ["two\nlines".to_string(), "x".repeat(MAX_MESSAGE_HEADER + 1)] {
+            let resp = ApiError::invalid_parameter(message).into_response();
+            assert!(resp.headers().get("x-amzn-ErrorMessage").is_none());
+        }
     }
 }
