@@ -8,6 +8,9 @@
 #     (Start/CompleteWebAuthnRegistration) and signs in with USER_AUTH's WEB_AUTHN challenge;
 #     a tampered assertion is refused; then the hosted login's "Sign in with passkey" on
 #     http://localhost:<port> with the same authenticator, through to the app's callback
+#   - oidc-client-ts (AWS's React quick start, via react-oidc-context) in a SPA page of its own
+#     origin: signinRedirect through the hosted login, signinRedirectCallback, signinSilent with
+#     the refresh token, the quick start's sign-out through /logout
 #   - openid-client (a certified OIDC relying-party library): discovery from the authority,
 #     code flow with PKCE, client_secret_basic, ID token validation, userinfo
 # Installs its own dependencies: Debian's chromium (apt) when /usr/bin/chromium is missing, and
