@@ -15,8 +15,15 @@ use std::future::Future;
 
 /// Concurrent callers per round and rounds per test: enough to lose every race reliably
 /// before the fixes (see the commit messages), small enough for the normal test run.
+/// `COGNITO_EMU_RACE_ROUNDS=10` repeats each race more often (the measurement).
 const CALLERS: usize = 16;
-const ROUNDS: usize = 4;
+
+fn rounds() -> usize {
+    std::env::var("COGNITO_EMU_RACE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4)
+}
 
 /// An emulator state over a fresh database file (deleted when dropped).
 struct FileCtx {
@@ -154,7 +161,7 @@ async fn concurrent_sign_ups_with_one_email_make_one_user() {
     let pool = pool(ctx, |p| p.username_attributes = Some(vec!["email".into()])).await;
     let pool_id = pool.id.clone().unwrap();
     let client = client_with(ctx, &pool, |_| {}).await;
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let email = format!("same{round}@example.com");
         let results = together(CALLERS, |_| {
             let (ctx, client_id, email) = (ctx.clone(), client.client_id.clone(), email.clone());
@@ -190,7 +197,7 @@ async fn concurrent_admin_creates_keep_a_verified_alias_unique() {
     let ctx = &f.ctx;
     let pool = pool(ctx, |p| p.alias_attributes = Some(vec!["email".into()])).await;
     let pool_id = pool.id.clone().unwrap();
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let email = format!("alias{round}@example.com");
         let results = together(CALLERS, |i| {
             let (ctx, pool_id, email) = (ctx.clone(), pool_id.clone(), email.clone());
@@ -230,7 +237,7 @@ async fn a_confirmation_code_confirms_once() {
     let ctx = &f.ctx;
     let pool = pool(ctx, |_| {}).await;
     let client = client_with(ctx, &pool, |_| {}).await;
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let name = format!("conf{round}");
         sign_up_user(ctx, &client, &name, &format!("{name}@example.com")).await;
         let results = together(CALLERS, |_| {
@@ -264,7 +271,7 @@ async fn a_reset_code_sets_one_password() {
     let pool = pool(ctx, |_| {}).await;
     let pool_id = pool.id.clone().unwrap();
     let client = client_with(ctx, &pool, |_| {}).await;
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let name = format!("reset{round}");
         confirmed_user(ctx, &client, &name, &format!("{name}@example.com")).await;
         forgot_password::forgot_password(
@@ -317,7 +324,7 @@ async fn parallel_wrong_passwords_are_checked_at_most_five_times() {
     let ctx = &f.ctx;
     let pool = pool(ctx, |_| {}).await;
     let client = client_with(ctx, &pool, client_flows).await;
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let name = format!("lock{round}");
         confirmed_user(ctx, &client, &name, &format!("{name}@example.com")).await;
         let results = together(40, |i| {
@@ -358,7 +365,7 @@ async fn a_user_is_deleted_once() {
     let pool = pool(ctx, |_| {}).await;
     let pool_id = pool.id.clone().unwrap();
     let client = client_with(ctx, &pool, |_| {}).await;
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let name = format!("del{round}");
         sign_up_user(ctx, &client, &name, &format!("{name}@example.com")).await;
         let results = together(CALLERS, |_| {
@@ -385,7 +392,7 @@ async fn group_membership_racing_deletes_answers_not_found() {
     let pool = pool(ctx, |_| {}).await;
     let pool_id = pool.id.clone().unwrap();
     let client = client_with(ctx, &pool, |_| {}).await;
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let group = format!("g{round}");
         groups::create_group(
             ctx.clone(),
@@ -455,7 +462,7 @@ async fn group_membership_racing_deletes_answers_not_found() {
 async fn creating_users_while_the_pool_is_deleted_answers_not_found() {
     let f = file_ctx().await;
     let ctx = &f.ctx;
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let pool = pool(ctx, |_| {}).await;
         let pool_id = pool.id.clone().unwrap();
         let results = together(CALLERS, |i| {
@@ -503,7 +510,7 @@ async fn concurrent_attribute_updates_keep_a_verified_alias_unique() {
     let pool = pool(ctx, |p| p.alias_attributes = Some(vec!["email".into()])).await;
     let pool_id = pool.id.clone().unwrap();
     let client = client_with(ctx, &pool, |_| {}).await;
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let names: Vec<String> = (0..CALLERS).map(|i| format!("u{round}x{i}")).collect();
         for name in &names {
             sign_up_user(ctx, &client, name, &format!("{name}@example.com")).await;
@@ -556,7 +563,7 @@ async fn an_mfa_challenge_is_answered_once() {
     )
     .await
     .unwrap();
-    for round in 0..ROUNDS {
+    for round in 0..rounds() {
         let name = format!("mfa{round}");
         confirmed_user(ctx, &client, &name, &format!("{name}@example.com")).await;
         super::mfa::admin_set_user_mfa_preference(
