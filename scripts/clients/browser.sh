@@ -11,6 +11,8 @@
 #   - oidc-client-ts (AWS's React quick start, via react-oidc-context) in a SPA page of its own
 #     origin: signinRedirect through the hosted login, signinRedirectCallback, signinSilent with
 #     the refresh token, the quick start's sign-out through /logout
+#   - Auth.js (next-auth's core) with its Cognito provider in an Express app (@auth/express):
+#     sign-in through the hosted login, the session the app then sees
 #   - openid-client (a certified OIDC relying-party library): discovery from the authority,
 #     code flow with PKCE, client_secret_basic, ID token validation, userinfo
 # Installs its own dependencies: Debian's chromium (apt) when /usr/bin/chromium is missing, and
