@@ -1544,9 +1544,9 @@ async fn user_supplied_values_on_pages_are_escaped() {
     );
 }
 
-#[tokio::test]
-async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
-    let e = env().await;
+/// Lets the pool's users sign in with `factors` (USER_AUTH's sign-in policy, on the tier that
+/// allows it); the pool as stored.
+async fn allow_first_factors(e: &Env, factors: &[&str]) -> UserPoolType {
     let mut pool = crate::idp::user_pools::load_pool(&e.ctx, &e.pool_id)
         .await
         .unwrap();
@@ -1554,7 +1554,7 @@ async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
     pool.policies
         .get_or_insert_with(Default::default)
         .sign_in_policy = Some(SignInPolicyType {
-        allowed_first_auth_factors: Some(vec!["PASSWORD".into(), "EMAIL_OTP".into()]),
+        allowed_first_auth_factors: Some(factors.iter().map(|f| f.to_string()).collect()),
     });
     let name = pool.name.clone().unwrap_or_default();
     e.ctx
@@ -1562,6 +1562,13 @@ async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
         .update_pool(&e.pool_id, &name, &pool)
         .await
         .unwrap();
+    pool
+}
+
+#[tokio::test]
+async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
+    let e = env().await;
+    allow_first_factors(&e, &["PASSWORD", "EMAIL_OTP"]).await;
     add_user(&e, "otto", "otto@example.com", "Passw0rd!", true).await;
     let login = login_url(&e).await;
     // Without ALLOW_USER_AUTH on the client: no code button.
@@ -1733,21 +1740,7 @@ async fn hosted_login_signs_in_with_a_passkey() {
     use crate::idp::webauthn::soft_authenticator::SoftAuthenticator;
     const ORIGIN: &str = "http://localhost:9229";
     let e = env().await;
-    let mut pool = crate::idp::user_pools::load_pool(&e.ctx, &e.pool_id)
-        .await
-        .unwrap();
-    pool.user_pool_tier = Some("ESSENTIALS".into());
-    pool.policies
-        .get_or_insert_with(Default::default)
-        .sign_in_policy = Some(SignInPolicyType {
-        allowed_first_auth_factors: Some(vec!["PASSWORD".into(), "WEB_AUTHN".into()]),
-    });
-    let name = pool.name.clone().unwrap_or_default();
-    e.ctx
-        .store
-        .update_pool(&e.pool_id, &name, &pool)
-        .await
-        .unwrap();
+    let pool = allow_first_factors(&e, &["PASSWORD", "WEB_AUTHN"]).await;
     crate::idp::mfa::set_user_pool_mfa_config(
         e.ctx.clone(),
         SetUserPoolMfaConfigRequest {

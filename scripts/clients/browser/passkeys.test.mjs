@@ -38,6 +38,40 @@ after(async () => {
   await app?.close();
 });
 
+/// Signs `username` in with the password (USER_AUTH) and registers a passkey from `page`'s
+/// authenticator, as an app's settings page would.
+async function registerPasskey(page, clientId, username) {
+  const signedIn = await idp("InitiateAuth", {
+    AuthFlow: "USER_AUTH",
+    ClientId: clientId,
+    AuthParameters: { USERNAME: username, PREFERRED_CHALLENGE: "PASSWORD", PASSWORD: PW },
+  });
+  const accessToken = signedIn.AuthenticationResult.AccessToken;
+  const { CredentialCreationOptions } = await idp("StartWebAuthnRegistration", { AccessToken: accessToken });
+  const created = await ceremony(page, "create", CredentialCreationOptions);
+  await idp("CompleteWebAuthnRegistration", { AccessToken: accessToken, Credential: created });
+  return { accessToken, created };
+}
+
+/// A page with a CDP virtual authenticator of its own (a platform passkey provider that
+/// verifies the user and answers without a prompt).
+async function pageWithAuthenticator() {
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return page;
+}
+
 /// Runs navigator.credentials.create/get in the page with options as Cognito sends them
 /// (JSON, base64url buffers) and answers the credential as JSON (RegistrationResponseJSON /
 /// AuthenticationResponseJSON).
@@ -113,30 +147,10 @@ function answer(session, credential) {
 }
 
 test("a passkey made by Chromium's virtual authenticator registers and signs in", async () => {
-  const page = await browser.context.newPage();
-  const cdp = await browser.context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  const page = await pageWithAuthenticator();
   await page.goto(`${app.base}/passkeys`);
 
-  const signedIn = await idp("InitiateAuth", {
-    AuthFlow: "USER_AUTH",
-    ClientId: pool.clientId,
-    AuthParameters: { USERNAME: "pat", PREFERRED_CHALLENGE: "PASSWORD", PASSWORD: PW },
-  });
-  const accessToken = signedIn.AuthenticationResult.AccessToken;
-  const { CredentialCreationOptions } = await idp("StartWebAuthnRegistration", { AccessToken: accessToken });
-  const created = await ceremony(page, "create", CredentialCreationOptions);
-  await idp("CompleteWebAuthnRegistration", { AccessToken: accessToken, Credential: created });
+  const { accessToken, created } = await registerPasskey(page, pool.clientId, "pat");
   const { Credentials } = await idp("ListWebAuthnCredentials", { AccessToken: accessToken });
   assert.equal(Credentials.length, 1);
   assert.equal(Credentials[0].CredentialId, created.rawId);
@@ -173,30 +187,10 @@ test("the hosted login signs in with a passkey", async () => {
   await idp("AdminCreateUser", { UserPoolId: pool.poolId, Username: "hana", MessageAction: "SUPPRESS" });
   await idp("AdminSetUserPassword", { UserPoolId: pool.poolId, Username: "hana", Password: PW, Permanent: true });
 
-  const page = await browser.context.newPage();
-  const cdp = await browser.context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  const page = await pageWithAuthenticator();
   // hana adds a passkey from the app's settings page (API calls).
   await page.goto(`${app.base}/settings`);
-  const signedIn = await idp("InitiateAuth", {
-    AuthFlow: "USER_AUTH",
-    ClientId: UserPoolClient.ClientId,
-    AuthParameters: { USERNAME: "hana", PREFERRED_CHALLENGE: "PASSWORD", PASSWORD: PW },
-  });
-  const accessToken = signedIn.AuthenticationResult.AccessToken;
-  const { CredentialCreationOptions } = await idp("StartWebAuthnRegistration", { AccessToken: accessToken });
-  const created = await ceremony(page, "create", CredentialCreationOptions);
-  await idp("CompleteWebAuthnRegistration", { AccessToken: accessToken, Credential: created });
+  await registerPasskey(page, UserPoolClient.ClientId, "hana");
 
   // Later she signs in on the hosted login with the passkey alone.
   const { verifier, challenge } = pkce();
