@@ -415,14 +415,13 @@ pub async fn confirm_sign_up(
         input.client_metadata.as_ref(),
     )
     .await?;
-    // SignUp's Session exchanged for one InitiateAuth USER_AUTH signs in with.
-    let session = match input.session.as_deref().filter(|s| !s.is_empty()) {
-        Some(session) => {
-            let call = sign_up_call(&pool, &input.client_id, &client);
-            super::user_auth::confirm_sign_up_session(&ctx, &call, &user, session).await?
-        }
-        None => None,
-    };
+    // A Session InitiateAuth USER_AUTH signs in with: SignUp's exchanged for it, or a new one
+    // when the request gave none. Amplify v6's confirmSignUp sends no Session and its
+    // autoSignIn passes on the one this returns (AWS: "You can automatically sign users in with
+    // the one-time password that they provided in a successful ConfirmSignUp request").
+    let call = sign_up_call(&pool, &input.client_id, &client);
+    let given = input.session.as_deref().filter(|s| !s.is_empty());
+    let session = super::user_auth::confirm_sign_up_session(&ctx, &call, &user, given).await?;
     Ok(ConfirmSignUpResponse { session })
 }
 

@@ -508,20 +508,26 @@ pub async fn sign_up_session(ctx: &Ctx, call: &Call, user: &User) -> ApiResult<O
         .map(Some)
 }
 
-/// ConfirmSignUp with SignUp's Session: that Session is spent and a new one returned, which
-/// InitiateAuth USER_AUTH accepts instead of a first factor. A Session that is not SignUp's
-/// for this user gets no Session back (the confirmation itself stands).
+/// The Session a successful ConfirmSignUp returns, which InitiateAuth USER_AUTH accepts instead
+/// of a first factor: for a client that allows USER_AUTH. SignUp's Session, when given, is
+/// spent for it; a Session that is not SignUp's for this user gets none back (the confirmation
+/// itself stands).
 pub async fn confirm_sign_up_session(
     ctx: &Ctx,
     call: &Call,
     user: &User,
-    session: &str,
+    sign_up_session: Option<&str>,
 ) -> ApiResult<Option<String>> {
-    let Ok(pending) = challenge::load(ctx, call, Some(session), SIGNING_UP).await else {
+    if !client_allows_user_auth(&call.client) {
         return Ok(None);
-    };
-    if pending.state.sub() != user.sub || challenge::close(ctx, &pending).await.is_err() {
-        return Ok(None);
+    }
+    if let Some(session) = sign_up_session {
+        let Ok(pending) = challenge::load(ctx, call, Some(session), SIGNING_UP).await else {
+            return Ok(None);
+        };
+        if pending.state.sub() != user.sub || challenge::close(ctx, &pending).await.is_err() {
+            return Ok(None);
+        }
     }
     let f = FactorState::SignedUp {
         sub: user.sub.clone(),

@@ -4,11 +4,12 @@
 // Amplify's default) -> getCurrentUser -> fetchAuthSession (tokens, and identityId +
 // credentials from an identity pool) -> fetchUserAttributes / updateUserAttributes ->
 // updatePassword -> signOut({global: true}) -> resetPassword / confirmResetPassword -> TOTP
-// setup and sign-in -> USER_AUTH with a passwordless e-mail code. Errors surface under
+// setup and sign-in -> USER_AUTH with a passwordless e-mail code -> passwordless signUp,
+// confirmSignUp and autoSignIn (journey J8 step 2). Errors surface under
 // Amplify's own names.
 import { Amplify } from "aws-amplify";
 import { createHmac } from "node:crypto";
-import { setUpTOTP, verifyTOTPSetup, updateMFAPreference, confirmSignIn, signUp, confirmSignUp, signIn, getCurrentUser, fetchAuthSession, fetchUserAttributes, updateUserAttributes, updatePassword, resetPassword, confirmResetPassword, signOut } from "aws-amplify/auth";
+import { autoSignIn, setUpTOTP, verifyTOTPSetup, updateMFAPreference, confirmSignIn, signUp, confirmSignUp, signIn, getCurrentUser, fetchAuthSession, fetchUserAttributes, updateUserAttributes, updatePassword, resetPassword, confirmResetPassword, signOut } from "aws-amplify/auth";
 
 const [url] = process.argv.slice(2);
 function check(cond, what) { if (!cond) { console.error(`FAILED: ${what}`); process.exit(1); } console.log(`ok - ${what}`); }
@@ -91,4 +92,17 @@ check(otp.nextStep.signInStep === "CONFIRM_SIGN_IN_WITH_EMAIL_CODE", `USER_AUTH 
 const otpCode = (await (await fetch(`${url}/_dev/mailbox/latest?to=otp@example.com&kind=otp`)).json()).code;
 const otpDone = await confirmSignIn({ challengeResponse: otpCode });
 check(otpDone.isSignedIn, "USER_AUTH: signed in with the e-mail code");
+await signOut();
+
+// Passwordless sign-up (J8 step 2): no password, the code confirms, autoSignIn follows with the
+// Session ConfirmSignUp returned, no second code.
+const newcomer = "newcomer@example.com";
+const pwless = await signUp({ username: newcomer, options: { userAttributes: { email: newcomer }, autoSignIn: { authFlowType: "USER_AUTH" } } });
+check(pwless.nextStep.signUpStep === "CONFIRM_SIGN_UP", "passwordless signUp asks for the code");
+const pwlessCode = (await (await fetch(`${url}/_dev/mailbox/latest?to=${newcomer}`)).json()).code;
+const pwlessConf = await confirmSignUp({ username: newcomer, confirmationCode: pwlessCode });
+check(pwlessConf.nextStep.signUpStep === "COMPLETE_AUTO_SIGN_IN", `confirmSignUp offers auto sign-in: ${pwlessConf.nextStep.signUpStep}`);
+const auto = await autoSignIn();
+check(auto.isSignedIn, `autoSignIn after the passwordless sign-up: ${JSON.stringify(auto.nextStep)}`);
+check((await getCurrentUser()).username !== undefined, "the new user is signed in");
 await signOut();

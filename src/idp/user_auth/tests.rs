@@ -477,6 +477,48 @@ async fn passwordless_sign_up_then_sign_in_with_the_confirmation_session() {
 }
 
 #[tokio::test]
+async fn confirm_sign_up_without_the_sign_up_session_still_returns_one() {
+    // Amplify v6's confirmSignUp sends no Session; its autoSignIn uses the one returned.
+    let f = fixture().await;
+    super::super::sign_up::sign_up(
+        f.ctx.clone(),
+        SignUpRequest {
+            client_id: f.client_id.clone(),
+            username: "ivo".into(),
+            user_attributes: Some(vec![testkit::attr("email", "ivo@example.com")]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let code = testkit::latest_code(&f.ctx, "ivo@example.com").await;
+    let confirmed = super::super::sign_up::confirm_sign_up(
+        f.ctx.clone(),
+        ConfirmSignUpRequest {
+            client_id: f.client_id.clone(),
+            username: "ivo".into(),
+            confirmation_code: code,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let done = initiate_auth(
+        f.ctx.clone(),
+        InitiateAuthRequest {
+            auth_flow: "USER_AUTH".into(),
+            client_id: f.client_id.clone(),
+            auth_parameters: Some(BTreeMap::from([("USERNAME".into(), "ivo".into())])),
+            session: confirmed.session,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(done.authentication_result.is_some());
+}
+
+#[tokio::test]
 async fn sign_up_without_a_password_needs_a_passwordless_pool() {
     let f = fixture_with(&[PASSWORD], "ESSENTIALS").await;
     let r = super::super::sign_up::sign_up(
