@@ -8,6 +8,8 @@
 #     (Start/CompleteWebAuthnRegistration) and signs in with USER_AUTH's WEB_AUTHN challenge;
 #     a tampered assertion is refused; then the hosted login's "Sign in with passkey" on
 #     http://localhost:<port> with the same authenticator, through to the app's callback
+#   - Amplify JS v6 bundled for the page (esbuild): associateWebAuthnCredential, then signIn
+#     with preferredChallenge WEB_AUTHN completes with the passkey alone (journey J8 step 4)
 #   - oidc-client-ts (AWS's React quick start, via react-oidc-context) in a SPA page of its own
 #     origin: signinRedirect through the hosted login, signinRedirectCallback, signinSilent with
 #     the refresh token, the quick start's sign-out through /logout

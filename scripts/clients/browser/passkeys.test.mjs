@@ -5,7 +5,7 @@
 // "Sign in with passkey" with the same authenticator, through to the app's callback.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { idp, launchBrowser, pkce, screenshot, startApp, url } from "./lib.mjs";
+import { idp, launchBrowser, pageWithAuthenticator, pkce, screenshot, startApp, url } from "./lib.mjs";
 
 let browser;
 let app;
@@ -51,25 +51,6 @@ async function registerPasskey(page, clientId, username) {
   const created = await ceremony(page, "create", CredentialCreationOptions);
   await idp("CompleteWebAuthnRegistration", { AccessToken: accessToken, Credential: created });
   return { accessToken, created };
-}
-
-/// A page with a CDP virtual authenticator of its own (a platform passkey provider that
-/// verifies the user and answers without a prompt).
-async function pageWithAuthenticator() {
-  const page = await browser.context.newPage();
-  const cdp = await browser.context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return page;
 }
 
 /// Runs navigator.credentials.create/get in the page with options as Cognito sends them
@@ -147,7 +128,7 @@ function answer(session, credential) {
 }
 
 test("a passkey made by Chromium's virtual authenticator registers and signs in", async () => {
-  const page = await pageWithAuthenticator();
+  const page = await pageWithAuthenticator(browser);
   await page.goto(`${app.base}/passkeys`);
 
   const { accessToken, created } = await registerPasskey(page, pool.clientId, "pat");
@@ -187,7 +168,7 @@ test("the hosted login signs in with a passkey", async () => {
   await idp("AdminCreateUser", { UserPoolId: pool.poolId, Username: "hana", MessageAction: "SUPPRESS" });
   await idp("AdminSetUserPassword", { UserPoolId: pool.poolId, Username: "hana", Password: PW, Permanent: true });
 
-  const page = await pageWithAuthenticator();
+  const page = await pageWithAuthenticator(browser);
   // hana adds a passkey from the app's settings page (API calls).
   await page.goto(`${app.base}/settings`);
   await registerPasskey(page, UserPoolClient.ClientId, "hana");
