@@ -93,8 +93,18 @@ pub async fn pool_factors(ctx: &Ctx, pool: &UserPoolType) -> ApiResult<PoolFacto
 }
 
 pub async fn user_factors(ctx: &Ctx, user: &User) -> ApiResult<UserFactors> {
-    match ctx.store.user_mfa(&user.pool_id, &user.sub).await? {
-        Some(doc) => serde_json::from_str(&doc).map_err(ApiError::internal),
+    factors_of(
+        ctx.store
+            .user_mfa(&user.pool_id, &user.sub)
+            .await?
+            .as_deref(),
+    )
+}
+
+/// The factors a stored MFA settings document (None: the user has none) holds.
+fn factors_of(doc: Option<&str>) -> ApiResult<UserFactors> {
+    match doc {
+        Some(doc) => serde_json::from_str(doc).map_err(ApiError::internal),
         None => Ok(UserFactors::default()),
     }
 }
@@ -116,7 +126,24 @@ pub async fn user_settings(
     Option<Vec<String>>,
     Option<String>,
 )> {
-    let f = user_factors(ctx, user).await?;
+    settings_of(
+        ctx.store
+            .user_mfa(&user.pool_id, &user.sub)
+            .await?
+            .as_deref(),
+    )
+}
+
+/// `(MFAOptions, UserMFASettingList, PreferredMfaSetting)` as GetUser / AdminGetUser show them.
+pub type MfaSettings = (
+    Option<Vec<MFAOptionType>>,
+    Option<Vec<String>>,
+    Option<String>,
+);
+
+/// [`user_settings`] from the user's stored MFA settings document (already read).
+pub fn settings_of(doc: Option<&str>) -> ApiResult<MfaSettings> {
+    let f = factors_of(doc)?;
     let list: Vec<String> = f.enabled().into_iter().map(String::from).collect();
     let options = f.sms.then(|| {
         vec![MFAOptionType {

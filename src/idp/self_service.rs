@@ -17,7 +17,8 @@ use crate::model::user::User;
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
 use crate::store::user_writes::{Checked, SpendCode};
-use crate::tokens::verify::{AccessClaims, verify_access_token};
+use crate::store::users::TokenUser;
+use crate::tokens::verify::{AccessClaims, verify_access_token_user};
 
 /// The scope Cognito's own user APIs require.
 const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
@@ -27,24 +28,31 @@ pub(super) async fn signed_in(
     ctx: &Ctx,
     token: &str,
 ) -> ApiResult<(AccessClaims, UserPoolType, User)> {
-    let claims = verify_access_token(ctx, token).await?;
+    let (claims, pool, user) = signed_in_user(ctx, token).await?;
+    Ok((claims, pool, user.user))
+}
+
+/// [`signed_in`] with what the token check read besides the user (its MFA settings).
+async fn signed_in_user(
+    ctx: &Ctx,
+    token: &str,
+) -> ApiResult<(AccessClaims, UserPoolType, TokenUser)> {
+    let (claims, user) = verify_access_token_user(ctx, token).await?;
     if !claims.scopes.iter().any(|s| s == ADMIN_SCOPE) {
         return Err(ApiError::not_authorized(
             "Access Token does not have required scopes",
         ));
     }
     let pool = load_pool(ctx, &claims.pool_id).await?;
-    let user = ctx
-        .store
-        .get_user(&claims.pool_id, &claims.username)
-        .await?
-        .ok_or_else(ApiError::user_not_found)?;
+    // A token without a username names no user.
+    let user = user.ok_or_else(ApiError::user_not_found)?;
     Ok((claims, pool, user))
 }
 
 pub async fn get_user(ctx: Ctx, input: GetUserRequest) -> ApiResult<GetUserResponse> {
-    let (_, _, user) = signed_in(&ctx, &input.access_token).await?;
-    let (mfa_options, mfa_list, preferred) = super::mfa::user_settings(&ctx, &user).await?;
+    let (_, _, signed) = signed_in_user(&ctx, &input.access_token).await?;
+    let user = signed.user;
+    let (mfa_options, mfa_list, preferred) = super::mfa::settings_of(signed.mfa_doc.as_deref())?;
     Ok(GetUserResponse {
         username: user.username.clone(),
         user_attributes: attribute_types(&user),

@@ -7,6 +7,7 @@ pub mod client_objects;
 pub mod client_secrets;
 pub mod codes;
 pub mod devices;
+pub mod doc_cache;
 mod documents;
 pub mod groups;
 pub mod identity;
@@ -40,6 +41,8 @@ pub struct Store {
     pub write: SqlitePool,
     /// Signing keys loaded so far (see `keys.rs`).
     pub keys: std::sync::Arc<keys::KeyCache>,
+    /// User-pool and app-client documents read so far (see `doc_cache.rs`).
+    pub docs: std::sync::Arc<doc_cache::Docs>,
 }
 
 impl Store {
@@ -92,6 +95,7 @@ impl Store {
                     read,
                     write,
                     keys: Default::default(),
+                    docs: Default::default(),
                 }
             }
             None => {
@@ -110,6 +114,7 @@ impl Store {
                     read: pool.clone(),
                     write: pool,
                     keys: Default::default(),
+                    docs: Default::default(),
                 }
             }
         };

@@ -4,6 +4,7 @@ use super::Store;
 use super::documents::DocTable;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 const POOLS: DocTable = DocTable {
     table: "user_pools",
@@ -25,11 +26,36 @@ impl Store {
         doc: &T,
     ) -> Result<(), sqlx::Error> {
         let cols = [("id", id), ("name", name)];
-        POOLS.insert(&self.write, &cols, Some(created), doc).await
+        let done = POOLS.insert(&self.write, &cols, Some(created), doc).await;
+        self.docs.pools.forget(id);
+        done
     }
 
-    pub async fn get_pool<T: DeserializeOwned>(&self, id: &str) -> Result<Option<T>, sqlx::Error> {
-        POOLS.get(&self.read, &[("id", id)]).await
+    pub async fn get_pool<T: DeserializeOwned + Clone + Send + Sync + 'static>(
+        &self,
+        id: &str,
+    ) -> Result<Option<T>, sqlx::Error> {
+        Ok(self
+            .get_pool_shared::<T>(id)
+            .await?
+            .map(Arc::unwrap_or_clone))
+    }
+
+    /// The pool's document, from memory after the first read (see `doc_cache.rs`).
+    pub async fn get_pool_shared<T: DeserializeOwned + Send + Sync + 'static>(
+        &self,
+        id: &str,
+    ) -> Result<Option<Arc<T>>, sqlx::Error> {
+        if let Some(doc) = self.docs.pools.get::<T>(id) {
+            return Ok(Some(doc));
+        }
+        let generation = self.docs.pools.generation();
+        let doc: Option<T> = POOLS.get(&self.read, &[("id", id)]).await?;
+        Ok(doc.map(|doc| {
+            let doc = Arc::new(doc);
+            self.docs.pools.put(generation, id, doc.clone());
+            doc
+        }))
     }
 
     /// Replaces a pool's document; false when the pool does not exist.
@@ -39,14 +65,20 @@ impl Store {
         name: &str,
         doc: &T,
     ) -> Result<bool, sqlx::Error> {
-        POOLS
+        let done = POOLS
             .update(&self.write, Some(name), &[("id", id)], doc)
-            .await
+            .await;
+        self.docs.pools.forget(id);
+        done
     }
 
     /// Deletes a pool and everything in it; false when it did not exist.
     pub async fn delete_pool(&self, id: &str) -> Result<bool, sqlx::Error> {
-        POOLS.delete(&self.write, &[("id", id)]).await
+        let done = POOLS.delete(&self.write, &[("id", id)]).await;
+        self.docs.pools.forget(id);
+        // The pool's clients went with it.
+        self.docs.clients.clear();
+        done
     }
 
     /// Pools of `region` (every region when `None`) in id order after `after`, at most
@@ -76,17 +108,29 @@ impl Store {
             ("pool_id", pool_id),
             ("name", name),
         ];
-        CLIENTS.insert(&self.write, &cols, Some(created), doc).await
+        let done = CLIENTS.insert(&self.write, &cols, Some(created), doc).await;
+        self.docs.clients.forget(client_id);
+        done
     }
 
     /// A client by id alone (public calls name only the client): `(pool_id, doc)`.
-    pub async fn get_client<T: DeserializeOwned>(
+    pub async fn get_client<T: DeserializeOwned + Clone + Send + Sync + 'static>(
         &self,
         client_id: &str,
     ) -> Result<Option<(String, T)>, sqlx::Error> {
-        CLIENTS
+        if let Some(doc) = self.docs.clients.get::<(String, T)>(client_id) {
+            return Ok(Some(Arc::unwrap_or_clone(doc)));
+        }
+        let generation = self.docs.clients.generation();
+        let doc: Option<(String, T)> = CLIENTS
             .get_with(&self.read, "pool_id", &[("client_id", client_id)])
-            .await
+            .await?;
+        if let Some(doc) = &doc {
+            self.docs
+                .clients
+                .put(generation, client_id, Arc::new(doc.clone()));
+        }
+        Ok(doc)
     }
 
     pub async fn update_client<T: Serialize>(
@@ -95,14 +139,18 @@ impl Store {
         name: &str,
         doc: &T,
     ) -> Result<bool, sqlx::Error> {
-        CLIENTS
+        let done = CLIENTS
             .update(&self.write, Some(name), &[("client_id", client_id)], doc)
-            .await
+            .await;
+        self.docs.clients.forget(client_id);
+        done
     }
 
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<bool, sqlx::Error> {
         let filter = [("pool_id", pool_id), ("client_id", client_id)];
-        let deleted = CLIENTS.delete(&self.write, &filter).await?;
+        let deleted = CLIENTS.delete(&self.write, &filter).await;
+        self.docs.clients.forget(client_id);
+        let deleted = deleted?;
         if deleted {
             // Per-client settings have no foreign key (a pool-wide row has no client).
             self.delete_client_settings(client_id).await?;

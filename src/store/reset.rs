@@ -30,7 +30,10 @@ impl Store {
             let sql = format!("DELETE FROM \"{}\"", table.replace('"', "\"\""));
             sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
         }
-        tx.commit().await?;
+        let committed = tx.commit().await;
+        self.docs.pools.clear();
+        self.docs.clients.clear();
+        committed?;
         self.keys.forget_all();
         Ok(())
     }

@@ -48,6 +48,16 @@ pub struct UserPage {
     pub next: Option<UserCursor>,
 }
 
+/// A user as the access-token check reads it (see [`Store::get_token_user`]).
+#[derive(Debug, Clone)]
+pub struct TokenUser {
+    pub user: User,
+    /// The token's family was revoked (sign-out, a revoked refresh token, a deleted user).
+    pub family_revoked: bool,
+    /// The user's MFA settings document, when they have one.
+    pub mfa_doc: Option<String>,
+}
+
 /// Attributes a user can be found by besides the username.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookupAttr {
@@ -265,6 +275,39 @@ impl Store {
         .fetch_optional(&self.read)
         .await?;
         row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// What the access-token check reads, in one query (each query is a round trip to the
+    /// connection's thread): the user, whether the token's family `origin_jti` was revoked,
+    /// and the user's MFA settings document. None when there is no such user.
+    pub async fn get_token_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+        origin_jti: Option<&str>,
+    ) -> Result<Option<TokenUser>, sqlx::Error> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, \
+             EXISTS(SELECT 1 FROM token_families f \
+                    WHERE f.origin_jti = ? AND f.revoked_at IS NOT NULL) AS family_revoked, \
+             (SELECT m.doc FROM user_mfa m \
+              WHERE m.pool_id = users.pool_id AND m.sub = users.sub) AS mfa_doc \
+             FROM users WHERE pool_id = ? AND username = ?"
+        )))
+        .bind(origin_jti)
+        .bind(pool_id)
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref()
+            .map(|row| {
+                Ok(TokenUser {
+                    user: user_from_row(row)?,
+                    family_revoked: row.try_get::<i64, _>("family_revoked")? != 0,
+                    mfa_doc: row.try_get("mfa_doc")?,
+                })
+            })
+            .transpose()
     }
 
     pub async fn find_user_by_sub(

@@ -3,6 +3,7 @@
 
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
+use crate::store::users::TokenUser;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Map, Value};
@@ -57,6 +58,23 @@ pub async fn verify_token(
     token: &str,
     token_use: &str,
 ) -> Result<(String, Map<String, Value>), TokenErrorOr> {
+    let (pool_id, claims) = check_token(ctx, token, token_use).await?;
+    if let Some(origin) = claims.get("origin_jti").and_then(Value::as_str)
+        && let Some(family) = ctx.store.find_token_family(origin).await?
+        && family.revoked_at.is_some()
+    {
+        return Err(TokenError::Revoked.into());
+    }
+    Ok((pool_id, claims))
+}
+
+/// [`verify_token`] without the revocation check (the access-token check reads revocation
+/// together with the user).
+async fn check_token(
+    ctx: &Ctx,
+    token: &str,
+    token_use: &str,
+) -> Result<(String, Map<String, Value>), TokenErrorOr> {
     let payload = peek_payload(token).ok_or(TokenError::Invalid)?;
     let pool_id = payload
         .get("iss")
@@ -88,12 +106,6 @@ pub async fn verify_token(
         .ok_or(TokenError::Invalid)?;
     if ctx.clock.now_secs() >= exp {
         return Err(TokenError::Expired.into());
-    }
-    if let Some(origin) = claims.get("origin_jti").and_then(Value::as_str)
-        && let Some(family) = ctx.store.find_token_family(origin).await?
-        && family.revoked_at.is_some()
-    {
-        return Err(TokenError::Revoked.into());
     }
     Ok((pool_id, claims))
 }
@@ -144,7 +156,16 @@ fn str_claim(claims: &Map<String, Value>, name: &str) -> String {
 /// "Access Token has been revoked"; a deleted user gives UserNotFoundException, a disabled one
 /// NotAuthorizedException "User is disabled.".
 pub async fn verify_access_token(ctx: &Ctx, token: &str) -> ApiResult<AccessClaims> {
-    let (pool_id, claims) = match verify_token(ctx, token, "access").await {
+    Ok(verify_access_token_user(ctx, token).await?.0)
+}
+
+/// [`verify_access_token`], also returning what it read about the user (None for a token
+/// without a `username`, e.g. client_credentials).
+pub async fn verify_access_token_user(
+    ctx: &Ctx,
+    token: &str,
+) -> ApiResult<(AccessClaims, Option<TokenUser>)> {
+    let (pool_id, claims) = match check_token(ctx, token, "access").await {
         Ok(v) => v,
         Err(TokenErrorOr::Api(e)) => return Err(e),
         Err(TokenErrorOr::Token(TokenError::Invalid)) => {
@@ -153,31 +174,43 @@ pub async fn verify_access_token(ctx: &Ctx, token: &str) -> ApiResult<AccessClai
         Err(TokenErrorOr::Token(TokenError::Expired)) => {
             return Err(ApiError::not_authorized("Access Token has expired"));
         }
-        Err(TokenErrorOr::Token(TokenError::Revoked)) => {
+        Err(TokenErrorOr::Token(TokenError::Revoked)) => return Err(revoked(ctx, token).await),
+    };
+    let origin_jti = claims.get("origin_jti").and_then(Value::as_str);
+    // The user must still be the one the token was issued to, and enabled. The user, the
+    // revocation of the token's family and the MFA settings come in one query.
+    let username = str_claim(&claims, "username");
+    let token_user = if username.is_empty() {
+        if let Some(origin) = origin_jti
+            && let Some(family) = ctx.store.find_token_family(origin).await?
+            && family.revoked_at.is_some()
+        {
+            return Err(revoked(ctx, token).await);
+        }
+        None
+    } else {
+        match ctx
+            .store
+            .get_token_user(&pool_id, &username, origin_jti)
+            .await?
+        {
             // Deleting a user also revokes their tokens; Cognito still answers that the
             // user does not exist.
-            if let Some((pool_id, username)) = unverified_user(token)
-                && ctx.store.get_user(&pool_id, &username).await?.is_none()
-            {
+            None => return Err(ApiError::user_not_found()),
+            Some(t) if t.family_revoked => {
+                return Err(ApiError::not_authorized("Access Token has been revoked"));
+            }
+            Some(t) if t.user.sub != str_claim(&claims, "sub") => {
                 return Err(ApiError::user_not_found());
             }
-            return Err(ApiError::not_authorized("Access Token has been revoked"));
+            Some(t) if !t.user.enabled => {
+                return Err(ApiError::not_authorized("User is disabled."));
+            }
+            Some(t) => Some(t),
         }
     };
-    // The user must still be the one the token was issued to, and enabled.
-    let username = str_claim(&claims, "username");
-    if !username.is_empty() {
-        match ctx.store.get_user(&pool_id, &username).await? {
-            Some(user) if user.sub == str_claim(&claims, "sub") => {
-                if !user.enabled {
-                    return Err(ApiError::not_authorized("User is disabled."));
-                }
-            }
-            _ => return Err(ApiError::user_not_found()),
-        }
-    }
     let int = |name: &str| claims.get(name).and_then(Value::as_i64).unwrap_or(0);
-    Ok(AccessClaims {
+    let access = AccessClaims {
         pool_id,
         username: str_claim(&claims, "username"),
         sub: str_claim(&claims, "sub"),
@@ -200,7 +233,21 @@ pub async fn verify_access_token(ctx: &Ctx, token: &str) -> ApiResult<AccessClai
         auth_time: int("auth_time"),
         iat: int("iat"),
         exp: int("exp"),
-    })
+    };
+    Ok((access, token_user))
+}
+
+/// The answer for a token of a revoked family: deleting a user also revokes their tokens;
+/// Cognito still answers that the user does not exist.
+async fn revoked(ctx: &Ctx, token: &str) -> ApiError {
+    if let Some((pool_id, username)) = unverified_user(token) {
+        match ctx.store.get_user(&pool_id, &username).await {
+            Ok(None) => return ApiError::user_not_found(),
+            Err(e) => return e.into(),
+            Ok(Some(_)) => {}
+        }
+    }
+    ApiError::not_authorized("Access Token has been revoked")
 }
 
 /// Checks an ID token (identity pools' GetId, OAuth). Returns the pool id and claims, or why

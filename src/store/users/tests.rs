@@ -424,6 +424,7 @@ async fn users_survive_the_rowid_rebuild() {
         read: pool.clone(),
         write: pool.clone(),
         keys: Default::default(),
+        docs: Default::default(),
     };
     let alice = store.get_user_by_key("p", "alice").await.unwrap().unwrap();
     assert_eq!(alice.username, "Alice");
