@@ -168,6 +168,17 @@ pub struct Config {
         default_value_t = 30
     )]
     pub read_timeout_secs: u64,
+
+    /// RSA key pairs kept generated ahead of need (in the background, stored in the
+    /// database), so a new pool's first sign-in does not wait for key generation; each new
+    /// pool takes two. 0 generates keys only when a pool first needs them.
+    #[arg(
+        long,
+        global = true,
+        env = "COGNITO_EMU_SPARE_KEYS",
+        default_value_t = 4
+    )]
+    pub spare_keys: usize,
 }
 
 impl Config {
@@ -194,6 +205,8 @@ impl Config {
             no_dev_routes: false,
             max_connections: 1024,
             read_timeout_secs: 30,
+            // Tests create many states; none should generate keys it may never use.
+            spare_keys: 0,
         }
     }
 

@@ -218,6 +218,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (store, tasks) = (state.store.clone(), state.tasks.clone());
+    if state.config.spare_keys > 0 {
+        let (store, stop, target) = (store.clone(), tasks.clone(), state.config.spare_keys);
+        tasks.spawn("spare signing keys", async move {
+            store.keep_spare_keys(target, &stop).await;
+        });
+    }
     let listener = listener::BoundedListener::new(
         listener,
         state.config.max_connections,

@@ -13,6 +13,8 @@ pub struct KeyCache {
     loaded: Mutex<HashMap<String, Arc<PoolKeys>>>,
     /// Serialises generation so two first requests do not both generate.
     generating: tokio::sync::Mutex<()>,
+    /// Wakes the task keeping spare keys (see [`Store::keep_spare_keys`]) when a pool took some.
+    spares_taken: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -104,14 +106,43 @@ impl Store {
             self.keys.put(pool_id, k.clone());
             return Ok(Some(k));
         }
-        let generated = tokio::task::spawn_blocking(|| -> Result<_, rsa::Error> {
-            Ok((keys::generate()?, keys::generate()?))
-        })
-        .await
-        .map_err(key_error)?
-        .map_err(key_error)?;
         let now = crate::clock::Clock::default().now_epoch();
+        // Two spare keys when the stock holds two: taken and stored for the pool in one
+        // transaction. Otherwise generated now, with no connection held meanwhile.
         let mut tx = self.write.begin().await?;
+        let spares: Vec<(String, Vec<u8>)> = sqlx::query_as(
+            "DELETE FROM spare_signing_keys WHERE id IN \
+             (SELECT id FROM spare_signing_keys ORDER BY id LIMIT 2) \
+             RETURNING kid, private_pkcs1_der",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let generated = match <[_; 2]>::try_from(spares) {
+            Ok([(id_kid, id_der), (access_kid, access_der)]) => {
+                self.keys.spares_taken.notify_one();
+                (
+                    keys::GeneratedKey {
+                        kid: id_kid,
+                        private_pkcs1_der: id_der,
+                    },
+                    keys::GeneratedKey {
+                        kid: access_kid,
+                        private_pkcs1_der: access_der,
+                    },
+                )
+            }
+            Err(_) => {
+                tx.rollback().await?;
+                let generated = tokio::task::spawn_blocking(|| -> Result<_, rsa::Error> {
+                    Ok((keys::generate()?, keys::generate()?))
+                })
+                .await
+                .map_err(key_error)?
+                .map_err(key_error)?;
+                tx = self.write.begin().await?;
+                generated
+            }
+        };
         for (purpose, key) in [("id", &generated.0), ("access", &generated.1)] {
             // A pool deleted meanwhile makes the foreign key fail; that is an honest error.
             sqlx::query(
@@ -135,9 +166,96 @@ impl Store {
     }
 }
 
+/// How long the spare-key task sleeps between looks at the stock (and at shutdown).
+const SPARE_CHECK: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl Store {
+    /// Keeps `target` spare key pairs in stock until `tasks` stops: generates one at a time
+    /// off the async workers and stores it, and sleeps while the stock is full.
+    pub async fn keep_spare_keys(&self, target: usize, tasks: &crate::tasks::Tasks) {
+        while !tasks.is_stopping() {
+            match self.add_spare_key_if_short(target).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot keep spare signing keys"),
+            }
+            tokio::select! {
+                _ = self.keys.spares_taken.notified() => {}
+                _ = tokio::time::sleep(SPARE_CHECK) => {}
+            }
+        }
+    }
+
+    /// Generates and stores one spare key when the stock holds fewer than `target`; true
+    /// when it did.
+    pub async fn add_spare_key_if_short(&self, target: usize) -> Result<bool, sqlx::Error> {
+        let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM spare_signing_keys")
+            .fetch_one(&self.read)
+            .await?;
+        if usize::try_from(have).unwrap_or(usize::MAX) >= target {
+            return Ok(false);
+        }
+        let key = tokio::task::spawn_blocking(keys::generate)
+            .await
+            .map_err(key_error)?
+            .map_err(key_error)?;
+        sqlx::query(
+            "INSERT INTO spare_signing_keys (kid, private_pkcs1_der, created) VALUES (?, ?, ?)",
+        )
+        .bind(&key.kid)
+        .bind(&key.private_pkcs1_der)
+        .bind(crate::clock::Clock::default().now_epoch())
+        .execute(&self.write)
+        .await?;
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::store::Store;
+
+    #[tokio::test]
+    async fn a_new_pool_takes_spare_keys_from_the_stock() {
+        let store = Store::open(None).await.unwrap();
+        assert!(store.add_spare_key_if_short(2).await.unwrap());
+        assert!(store.add_spare_key_if_short(2).await.unwrap());
+        assert!(!store.add_spare_key_if_short(2).await.unwrap());
+        let spare_kids: Vec<String> =
+            sqlx::query_scalar("SELECT kid FROM spare_signing_keys ORDER BY id")
+                .fetch_all(&store.read)
+                .await
+                .unwrap();
+        store
+            .insert_pool("us-east-1_Spare0001", "p", 0.0, &serde_json::json!({}))
+            .await
+            .unwrap();
+        let keys = store
+            .pool_keys("us-east-1_Spare0001")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            vec![keys.id.kid.clone(), keys.access.kid.clone()],
+            spare_kids
+        );
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM spare_signing_keys")
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        // With the stock empty, keys are generated as before.
+        store
+            .insert_pool("us-east-1_Spare0002", "p", 0.0, &serde_json::json!({}))
+            .await
+            .unwrap();
+        let other = store
+            .pool_keys("us-east-1_Spare0002")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!spare_kids.contains(&other.id.kid));
+    }
 
     #[tokio::test]
     async fn keys_are_generated_once_and_survive_the_cache() {

@@ -4,9 +4,10 @@
 use super::Store;
 use sqlx::{AssertSqlSafe, Row};
 
-/// Tables a reset keeps: the migration ledger and the identity service's signing key (tokens
-/// it signed stay verifiable, and no caller can tell one key from another).
-const KEPT: [&str; 2] = ["_migrations", "identity_signing_keys"];
+/// Tables a reset keeps: the migration ledger, the identity service's signing key (tokens
+/// it signed stay verifiable, and no caller can tell one key from another) and the spare
+/// pool keys (no pool owns them yet).
+const KEPT: [&str; 3] = ["_migrations", "identity_signing_keys", "spare_signing_keys"];
 
 impl Store {
     /// Deletes every row of every table but [`KEPT`], in one transaction.
