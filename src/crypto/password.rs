@@ -22,16 +22,35 @@ impl StoredPassword {
     pub fn verifier(&self) -> BigUint {
         BigUint::parse_bytes(self.verifier_hex.as_bytes(), 16).unwrap_or_default()
     }
+
+    /// A record no password matches (no verifier): for a password nobody was told
+    /// (AdminCreateUser with MessageAction SUPPRESS and no TemporaryPassword), so no g^x is
+    /// computed for it. Sign-in treats it as a wrong password, SRP as a decoy.
+    pub fn unusable() -> StoredPassword {
+        StoredPassword {
+            salt_hex: new_salt().to_str_radix(16),
+            verifier_hex: String::new(),
+        }
+    }
+
+    /// False for [`StoredPassword::unusable`]: no password can match it.
+    pub fn is_usable(&self) -> bool {
+        !self.verifier_hex.is_empty()
+    }
 }
 
-/// Makes the record for `password` of the user whose USER_ID_FOR_SRP is `user_id`.
-pub fn hash_password(pool_id: &str, user_id: &str, password: &str) -> StoredPassword {
+fn new_salt() -> BigUint {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
     // Keep the top bit clear so the salt's hex and padHex agree byte for byte.
     salt[0] &= 0x7f;
     salt[0] |= 0x10;
-    let salt = BigUint::from_bytes_be(&salt);
+    BigUint::from_bytes_be(&salt)
+}
+
+/// Makes the record for `password` of the user whose USER_ID_FOR_SRP is `user_id`.
+pub fn hash_password(pool_id: &str, user_id: &str, password: &str) -> StoredPassword {
+    let salt = new_salt();
     let v = srp::verifier(srp::pool_name(pool_id), user_id, password, &salt);
     StoredPassword {
         salt_hex: salt.to_str_radix(16),
@@ -46,6 +65,9 @@ pub fn check_password(
     password: &str,
     stored: &StoredPassword,
 ) -> bool {
+    if !stored.is_usable() {
+        return false;
+    }
     let v = srp::verifier(srp::pool_name(pool_id), user_id, password, &stored.salt());
     v == stored.verifier()
 }
@@ -53,6 +75,15 @@ pub fn check_password(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unusable_record_matches_no_password() {
+        let rec = StoredPassword::unusable();
+        assert!(!rec.is_usable());
+        assert!(!check_password("us-east-1_AbCdEf123", "alice", "", &rec));
+        assert!(!check_password("us-east-1_AbCdEf123", "alice", "0", &rec));
+        assert!(hash_password("us-east-1_AbCdEf123", "alice", "x").is_usable());
+    }
 
     #[test]
     fn check_accepts_only_the_right_password() {

@@ -15,6 +15,7 @@ use super::users::password_policy::{
 };
 use super::users::wire::{attribute_types, user_type};
 use crate::cpu::hash_password;
+use crate::crypto::password::StoredPassword;
 use crate::mail::{self, Medium};
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
@@ -162,7 +163,15 @@ pub async fn admin_create_user(
             },
         )
         .await?;
-        user.password = Some(hash_password(&user.pool_id, &user.username, &password).await?);
+        // A password nobody is told (no invitation, none given) cannot be used: it gets no
+        // verifier, saving the g^x (the user signs in after AdminSetUserPassword or a reset).
+        user.password = Some(
+            if action == Some("SUPPRESS") && input.temporary_password.is_none() {
+                StoredPassword::unusable()
+            } else {
+                hash_password(&user.pool_id, &user.username, &password).await?
+            },
+        );
         insert_new_user(&ctx, &user, &key, &unique, "User account already exists").await?;
         user
     };

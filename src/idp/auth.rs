@@ -458,14 +458,14 @@ pub(super) async fn srp_handshake(
 ) -> ApiResult<Outcome> {
     let (user_id, sub, salt_hex, verifier, decoy) = match user {
         Some(user) => match &user.password {
-            Some(p) => (
+            Some(p) if p.is_usable() => (
                 user.username.clone(),
                 user.sub.clone(),
                 p.salt_hex.clone(),
                 p.verifier(),
                 false,
             ),
-            None => (
+            _ => (
                 user.username.clone(),
                 user.sub.clone(),
                 random_biguint(16).to_str_radix(16),
@@ -619,7 +619,7 @@ async fn password_verifier(
         return Err(incorrect());
     };
     let verified = match &user.password {
-        Some(p) => {
+        Some(p) if p.is_usable() => {
             let claim = SrpClaim {
                 a,
                 b,
@@ -629,7 +629,7 @@ async fn password_verifier(
             };
             claim.check(ctx, p.verifier(), responses).await?
         }
-        None => false,
+        _ => false,
     };
     if !verified {
         record_failure(ctx, &user, failures).await?;
