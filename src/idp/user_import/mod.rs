@@ -294,9 +294,40 @@ pub async fn stop_user_import_job(
     ctx: Ctx,
     input: StopUserImportJobRequest,
 ) -> ApiResult<StopUserImportJobResponse> {
-    let job = load_job(&ctx, &input.user_pool_id, &input.job_id).await?;
+    let mut job = load_job(&ctx, &input.user_pool_id, &input.job_id).await?;
     let now = ctx.clock.now_epoch();
-    let stopped = match job.status.as_str() {
+    // The runner may take a Pending job (Pending -> InProgress) between the read and the
+    // conditional update: then the update matches nothing and the job is read again.
+    for _ in 0..2 {
+        if try_stop(&ctx, &job, now).await? {
+            let job = ctx
+                .store
+                .get_import_job(&input.user_pool_id, &input.job_id)
+                .await?
+                .ok_or_else(|| job_not_found(&input.job_id))?;
+            return Ok(StopUserImportJobResponse {
+                user_import_job: Some(job_type(&job)),
+            });
+        }
+        let again = load_job(&ctx, &input.user_pool_id, &input.job_id).await?;
+        if again.status == job.status {
+            break;
+        }
+        job = again;
+    }
+    Err(ApiError::new(
+        ErrorKind::PreconditionNotMetException,
+        format!(
+            "Import job {} cannot be stopped: its status is {}.",
+            job.job_id, job.status
+        ),
+    ))
+}
+
+/// Moves `job` from the status it was read with to Stopped (not picked up yet) or Stopping
+/// (running); false when its status is another or changed meanwhile.
+async fn try_stop(ctx: &Ctx, job: &ImportJob, now: f64) -> ApiResult<bool> {
+    Ok(match job.status.as_str() {
         // Not picked up by the runner yet: it stops at once (the runner sees Stopped).
         PENDING => {
             ctx.store
@@ -325,23 +356,6 @@ pub async fn stop_user_import_job(
                 .await?
         }
         _ => false,
-    };
-    if !stopped {
-        return Err(ApiError::new(
-            ErrorKind::PreconditionNotMetException,
-            format!(
-                "Import job {} cannot be stopped: its status is {}.",
-                job.job_id, job.status
-            ),
-        ));
-    }
-    let job = ctx
-        .store
-        .get_import_job(&input.user_pool_id, &input.job_id)
-        .await?
-        .ok_or_else(|| job_not_found(&input.job_id))?;
-    Ok(StopUserImportJobResponse {
-        user_import_job: Some(job_type(&job)),
     })
 }
 
