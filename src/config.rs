@@ -140,10 +140,12 @@ pub struct Config {
     )]
     pub allowed_hosts: Vec<String>,
 
-    /// Leave out the /_dev routes (mailbox, clock, credentials, trigger log) and /_bench:
-    /// for an emulator shared by several people or reachable from other machines.
+    /// Leave out the /_dev routes (console, mailbox, clock, credentials, trigger log) and
+    /// /_bench: for an emulator shared by several people or reachable from other machines.
+    /// `--no-dev-console` is the same flag.
     #[arg(
         long,
+        alias = "no-dev-console",
         global = true,
         env = "COGNITO_EMU_NO_DEV_ROUTES",
         default_value_t = false
@@ -227,5 +229,25 @@ fn parse_region(s: &str) -> Result<String, String> {
         Err(format!(
             "'{s}' is not an AWS region name (like us-east-1 or eu-west-2)"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn no_dev_console_is_another_name_of_no_dev_routes() {
+        for flag in ["--no-dev-routes", "--no-dev-console"] {
+            let cli = Cli::try_parse_from(["cognito-emu", flag]).unwrap();
+            assert!(cli.config.no_dev_routes, "{flag}");
+        }
     }
 }

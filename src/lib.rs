@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod cpu;
 pub mod crypto;
 pub mod exposure;
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
     } else {
         let dev = Router::new()
             .route("/_bench/constant", post(bench_constant))
+            .merge(console::router())
             .merge(mail::routes::router())
             .merge(triggers::routes::router())
             .route(

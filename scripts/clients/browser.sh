@@ -17,6 +17,9 @@
 #     sign-in through the hosted login, the session the app then sees
 #   - openid-client (a certified OIDC relying-party library): discovery from the authority,
 #     code flow with PKCE, client_secret_basic, ID token validation, userinfo
+#   - the dev console (/_dev/): pool page, create a user through the form, search, an action,
+#     the token decoder, the clock, and a form posted from a foreign page refused
+#     (screenshots target/screenshots/console-*.png)
 # Installs its own dependencies: Debian's chromium (apt) when /usr/bin/chromium is missing, and
 # `npm ci` in scripts/clients/browser/ (playwright-core drives the system Chromium; it never
 # downloads a browser).

@@ -27,38 +27,6 @@ pub(crate) fn layout(title: &str, refresh: bool, body: Markup) -> String {
     .into_string()
 }
 
-/// `/_dev/`: links to what the dev routes offer.
-pub fn index() -> String {
-    layout(
-        "cognito-emu dev",
-        false,
-        html! {
-            h1 { "cognito-emu" }
-            ul {
-                li {
-                    a href="/_dev/mailbox" { "Mailbox" }
-                    ": every code, invitation and message the emulator sent (JSON with "
-                    code { "Accept: application/json" }
-                    ", newest one at " code { "/_dev/mailbox/latest" } ")"
-                }
-                li {
-                    a href="/_dev/triggers" { "Lambda triggers" }
-                    ": what each trigger was sent and answered, oldest first (JSON with "
-                    code { "Accept: application/json" } ")"
-                }
-                li {
-                    code { "POST /_dev/reset" } " (or " code { "?pool=<id>" } ")"
-                    ": back to the seeded state for the next test"
-                }
-                li {
-                    code { "POST /_dev/clock/advance" } " " code { r#"{"seconds": N}"# }
-                    ": move the clock to expire codes and tokens"
-                }
-            }
-        },
-    )
-}
-
 /// `/_dev/mailbox` as a page: newest first, codes prominent, refreshing every 3 seconds.
 pub fn mailbox(messages: &[StoredMessage], filter: &MailboxFilter) -> String {
     let filters: Vec<String> = [
@@ -76,7 +44,7 @@ pub fn mailbox(messages: &[StoredMessage], filter: &MailboxFilter) -> String {
         html! {
             h1 { "Mailbox" }
             p class="muted" {
-                a href="/_dev/" { "dev index" }
+                a href="/_dev/" { "dev console" }
                 " · " (messages.len()) " message(s), newest first, refreshes every 3 s"
             }
             @if !filters.is_empty() {
@@ -150,6 +118,5 @@ mod tests {
         assert!(page.contains("Filtered: to = &lt;script&gt;"));
         assert!(page.contains("#7 01:00:00 UTC"));
         assert!(page.contains("http-equiv=\"refresh\""));
-        assert!(!index().contains("refresh"));
     }
 }

@@ -6,7 +6,8 @@
 //! - `DELETE /_dev/mailbox` → empties it.
 //! - `POST /_dev/clock/advance` with `{"seconds": N}` → moves the emulator's clock (expire
 //!   codes and tokens in HTTP-level tests); answers `{"offset_seconds": total}`.
-//! - `GET /_dev/` → a small index page.
+//!
+//! `GET /_dev/` is the dev console's home (`console`).
 
 use super::page;
 use crate::state::AppState;
@@ -44,8 +45,6 @@ impl From<FilterQuery> for MailboxFilter {
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/_dev", get(index))
-        .route("/_dev/", get(index))
         .route("/_dev/mailbox", get(list).delete(clear))
         .route("/_dev/mailbox/latest", get(latest))
         .route("/_dev/clock/advance", post(advance_clock))
@@ -66,10 +65,6 @@ pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"))
-}
-
-async fn index() -> Html<String> {
-    Html(page::index())
 }
 
 async fn list(

@@ -13,7 +13,7 @@ pub fn invocations(entries: &[Entry], filter: Option<&str>) -> String {
         html! {
             h1 { "Lambda triggers" }
             p class="muted" {
-                a href="/_dev/" { "dev index" }
+                a href="/_dev/" { "dev console" }
                 " · " (entries.len()) " invocation(s), oldest first, refreshes every 3 s"
                 @if let Some(t) = filter {
                     " · only " (t) " — " a href="/_dev/triggers" { "show all" }
