@@ -154,6 +154,8 @@ async fn home_lists_pools_clock_mail_and_cannot_be_framed() {
         assert_eq!(a.headers[header::X_FRAME_OPTIONS], "DENY");
         let csp = a.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        // no-referrer would make Chromium post the forms with `Origin: null` (refused).
+        assert_eq!(a.headers[header::REFERRER_POLICY], "same-origin");
         assert!(a.headers.get("access-control-allow-origin").is_none());
     }
 }

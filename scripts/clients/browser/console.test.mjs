@@ -93,12 +93,13 @@ test("console: pools, create a user, search, actions, token decoder, clock", asy
   // Search by email prefix from the users page.
   await page.goto(`${url}/_dev/pools/${poolId}/users`);
   await page.locator("input[name=q]").fill("grace.h");
+  await page.locator("select[name=by]").selectOption("email");
   await Promise.all([page.waitForURL(/q=grace\.h/), page.getByRole("button", { name: "Search" }).click()]);
   const rows = page.locator("#users tbody tr");
   assert.equal(await rows.count(), 1);
   assert.ok((await rows.first().innerText()).includes(email));
   await screenshot(page, "console-search");
-  await page.locator("input[name=q]").fill("nobody");
+  await page.locator("input[name=q]").fill("nobody@");
   await page.getByRole("button", { name: "Search" }).click();
   await page.locator("#no-users").waitFor();
 
