@@ -187,7 +187,8 @@ test("the dev mailbox page lists the message with its code; /_dev/ links to it",
   const resp = await page.goto(`${url}/_dev/`);
   assert.match(resp.headers()["content-type"], /text\/html/);
   await screenshot(page, "dev-index");
-  await page.getByRole("link", { name: "Mailbox" }).click();
+  // /_dev/ is the dev console: its navigation bar links to the mailbox.
+  await page.getByRole("banner").getByRole("link", { name: "Mailbox" }).click();
   await page.waitForURL(`${url}/_dev/mailbox`);
   const html = await page.content();
   assert.ok(html.includes(message.code), "the page shows the code");
