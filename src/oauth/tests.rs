@@ -1544,6 +1544,20 @@ async fn user_supplied_values_on_pages_are_escaped() {
     );
 }
 
+/// The `cognito:username` of the ID token a redirect to the app's callback leads to (after the
+/// code exchange with the PKCE verifier).
+async fn signed_in_as(e: &Env, done: &Resp) -> String {
+    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
+    assert!(done.location().starts_with(CALLBACK), "{}", done.location());
+    let tokens = exchange(e, &param(&done.location(), "code").unwrap(), Some(VERIFIER))
+        .await
+        .json();
+    claims(tokens["id_token"].as_str().unwrap())["cognito:username"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Lets the pool's users sign in with `factors` (USER_AUTH's sign-in policy, on the tier that
 /// allows it); the pool as stored.
 async fn allow_first_factors(e: &Env, factors: &[&str]) -> UserPoolType {
@@ -1630,19 +1644,7 @@ async fn hosted_login_offers_a_one_time_code_when_the_policy_allows_it() {
         ]),
     )
     .await;
-    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
-    assert!(done.location().starts_with(CALLBACK), "{}", done.location());
-    let body = exchange(
-        &e,
-        &param(&done.location(), "code").unwrap(),
-        Some(VERIFIER),
-    )
-    .await
-    .json();
-    assert_eq!(
-        claims(body["id_token"].as_str().unwrap())["cognito:username"],
-        "otto"
-    );
+    assert_eq!(signed_in_as(&e, &done).await, "otto");
 
     // A factor the policy does not allow is refused on the page.
     let r = call(
@@ -1849,19 +1851,7 @@ async fn hosted_login_signs_in_with_a_passkey() {
         &answer(&body, &assertion),
     )
     .await;
-    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
-    assert!(done.location().starts_with(CALLBACK), "{}", done.location());
-    let tokens = exchange(
-        &e,
-        &param(&done.location(), "code").unwrap(),
-        Some(VERIFIER),
-    )
-    .await
-    .json();
-    assert_eq!(
-        claims(tokens["id_token"].as_str().unwrap())["cognito:username"],
-        "pia"
-    );
+    assert_eq!(signed_in_as(&e, &done).await, "pia");
 
     // A user without a passkey is told the option is not theirs.
     testkit::user(&e.ctx, &e.pool_id, "noah").await;
