@@ -12,7 +12,7 @@
 #     with preferredChallenge WEB_AUTHN completes with the passkey alone (journey J8 step 4)
 #   - oidc-client-ts (AWS's React quick start, via react-oidc-context) in a SPA page of its own
 #     origin: signinRedirect through the hosted login, signinRedirectCallback, signinSilent with
-#     the refresh token, the quick start's sign-out through /logout
+#     the refresh token, signoutRedirect through /logout (Cognito's parameters as extraQueryParams)
 #   - Auth.js (next-auth's core) with its Cognito provider in an Express app (@auth/express):
 #     sign-in through the hosted login, the session the app then sees
 #   - openid-client (a certified OIDC relying-party library): discovery from the authority,

@@ -5,8 +5,8 @@
 // cross-origin fetches: the emulator's CORS is exercised as a real SPA would.
 //   - signinRedirect -> hosted login -> signinRedirectCallback: the user and its profile
 //   - signinSilent: the refresh token renews the tokens without a page
-//   - sign-out as the quick start does it (Cognito's /logout takes client_id + logout_uri, not
-//     OIDC's post_logout_redirect_uri): removeUser, then /logout, then back on the app
+//   - signoutRedirect through /logout (Cognito's /logout takes client_id + logout_uri, not
+//     OIDC's post_logout_redirect_uri, so they go in extraQueryParams), then back on the app
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -120,11 +120,14 @@ test("oidc-client-ts: signinRedirect, callback, silent renew with the refresh to
   assert.equal(renewed.email, email);
   assert.ok(renewed.refresh, "the refresh token is kept");
 
-  // The quick start's sign-out: forget the user, then Cognito's /logout.
-  await page.evaluate(async () => await window.mgr.removeUser());
-  await page.evaluate(({ emu, clientId, base }) => {
-    window.location.href = `${emu}/logout?client_id=${encodeURIComponent(clientId)}&logout_uri=${encodeURIComponent(base + "/signed-out")}`;
-  }, { emu, clientId: pool.clientId, base });
+  // signoutRedirect to the discovery's end_session_endpoint (/logout), with the parameters
+  // Cognito's /logout reads (client_id, logout_uri) added as extraQueryParams: OIDC's own
+  // post_logout_redirect_uri is not one of them (authts/oidc-client-ts#1385).
+  await page.evaluate(({ clientId, base }) => {
+    void window.mgr.signoutRedirect({
+      extraQueryParams: { client_id: clientId, logout_uri: `${base}/signed-out` },
+    });
+  }, { clientId: pool.clientId, base });
   await page.waitForURL((u) => u.href.startsWith(`${base}/signed-out`));
   assert.equal(await page.evaluate(async () => await window.mgr.getUser()), null);
   // Signed out at the emulator too: a new sign-in shows the login page again.
