@@ -72,6 +72,14 @@ pub fn hash(client: &UserPoolClientType, username: &str) -> Option<String> {
     })
 }
 
+/// Text taken from a page as the browser reads it (maud escapes `&`, `<`, `>` and `"`).
+pub fn unescape_html(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 pub fn attr(n: &str, v: &str) -> AttributeType {
     AttributeType {
         name: n.into(),

@@ -104,16 +104,11 @@ async fn post(c: &Console, uri: &str, form: &[(&str, &str)]) -> Answer {
     post_with(c, uri, form, &same_origin).await
 }
 
-/// `&amp;` back to `&` in an href taken from a page.
-fn unescape(href: &str) -> String {
-    href.replace("&amp;", "&")
-}
-
 /// The link that follows `marker` on the page.
 fn href_after(body: &str, marker: &str) -> Option<String> {
     let at = body.find(marker)? + marker.len();
     let end = body[at..].find('"')?;
-    Some(unescape(&body[at..at + end]))
+    Some(testkit::unescape_html(&body[at..at + end]))
 }
 
 async fn user(ctx: &Ctx, pool_id: &str, username: &str) -> AdminGetUserResponse {

@@ -1729,14 +1729,6 @@ async fn ui_customization_branding_and_terms_show_on_the_hosted_pages() {
     assert!(!login.body.contains("https://example.com/privacy"));
 }
 
-/// An attribute value as the browser reads it (maud escapes `&`, `<`, `>` and `"`).
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
 #[tokio::test]
 async fn hosted_login_signs_in_with_a_passkey() {
     use crate::idp::webauthn::soft_authenticator::SoftAuthenticator;
@@ -1812,14 +1804,18 @@ async fn hosted_login_signs_in_with_a_passkey() {
         form(&[
             ("session", &hidden_input(body, "session")),
             ("username", &hidden_input(body, "username")),
-            ("options", &unescape(&hidden_input(body, "options"))),
+            (
+                "options",
+                &testkit::unescape_html(&hidden_input(body, "options")),
+            ),
             ("credential", &credential.to_string()),
         ])
     };
 
     // A tampered assertion (one bit of the signed authenticator data) is refused.
     let body = start(&e).await;
-    let options: Value = serde_json::from_str(&unescape(&hidden_input(&body, "options"))).unwrap();
+    let options: Value =
+        serde_json::from_str(&testkit::unescape_html(&hidden_input(&body, "options"))).unwrap();
     assert_eq!(options["rpId"], "localhost");
     let mut forged = passkey.assert(&options, ORIGIN);
     let data = forged["response"]["authenticatorData"].as_str().unwrap();
@@ -1841,7 +1837,8 @@ async fn hosted_login_signs_in_with_a_passkey() {
     );
 
     let body = start(&e).await;
-    let options: Value = serde_json::from_str(&unescape(&hidden_input(&body, "options"))).unwrap();
+    let options: Value =
+        serde_json::from_str(&testkit::unescape_html(&hidden_input(&body, "options"))).unwrap();
     let assertion = passkey.assert(&options, ORIGIN);
     let done = call(
         &e.app,
