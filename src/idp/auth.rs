@@ -18,6 +18,7 @@ use crate::crypto::srp;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
+use crate::store::sessions::Lockout;
 use crate::tokens::{self, Grant, RefreshMode, refresh};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -25,10 +26,12 @@ use num_bigint::BigUint;
 use rand::RngCore;
 use std::collections::BTreeMap;
 
-/// Failed attempts before Cognito starts locking a user out.
-const FAILURES_BEFORE_LOCKOUT: i64 = 5;
-/// The longest temporary lockout (Cognito's backoff tops out around 15 minutes).
-const MAX_LOCKOUT_SECS: f64 = 900.0;
+/// Cognito's lockout: from the fifth failure in a row each one locks the user out for a
+/// time that doubles (1 s, 2 s, ...), topping out around 15 minutes.
+const LOCKOUT: Lockout = Lockout {
+    after: 5,
+    max_secs: 900.0,
+};
 /// How far a PASSWORD_VERIFIER TIMESTAMP may be from the server's clock.
 const TIMESTAMP_SKEW_SECS: i64 = 300;
 
@@ -171,23 +174,9 @@ pub async fn finish(ctx: &Ctx, call: &Call, step: Step) -> ApiResult<Outcome> {
 pub(crate) async fn check_lockout(ctx: &Ctx, user: &User) -> ApiResult<i64> {
     let attempt = ctx
         .store
-        .take_sign_in_attempt(
-            &user.pool_id,
-            &user.sub,
-            ctx.clock.now_epoch(),
-            lockout_secs,
-        )
+        .take_sign_in_attempt(&user.pool_id, &user.sub, ctx.clock.now_epoch(), LOCKOUT)
         .await?;
     attempt.ok_or_else(|| ApiError::not_authorized("Password attempts exceeded"))
-}
-
-/// How long the `failures`-th failure in a row locks the user out (0: not at all).
-fn lockout_secs(failures: i64) -> f64 {
-    if failures < FAILURES_BEFORE_LOCKOUT {
-        return 0.0;
-    }
-    let exp = (failures - FAILURES_BEFORE_LOCKOUT).min(20) as i32;
-    2f64.powi(exp).min(MAX_LOCKOUT_SECS)
 }
 
 /// A wrong password: already counted by `check_lockout`.

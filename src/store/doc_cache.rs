@@ -1,5 +1,5 @@
-//! In-memory copies of the documents nearly every request reads (user pools and app
-//! clients), so a request does not query SQLite and parse a JSON document for them.
+//! In-memory copies of the documents nearly every request reads (user pools, app clients
+//! and their settings), so a request does not query SQLite and parse a JSON document for them.
 //!
 //! Correctness under concurrency: every write of such a document goes through `Store`, which
 //! commits and then calls [`DocCache::forget`] (or [`DocCache::clear`]). A reader notes the
@@ -90,13 +90,25 @@ impl DocCache {
     }
 }
 
-/// The two document caches a `Store` keeps.
+/// The document caches a `Store` keeps.
 #[derive(Default, Debug)]
 pub struct Docs {
     /// User pools by pool id.
     pub pools: DocCache,
     /// App clients by client id, as `(pool id, document)`.
     pub clients: DocCache,
+    /// Pool and client settings (`pool_settings`) as stored JSON, absent ones included:
+    /// sign-in reads one (session tracking) that is nearly always absent.
+    pub settings: DocCache,
+}
+
+impl Docs {
+    /// Drops every document (after a write that may touch many committed).
+    pub fn clear(&self) {
+        self.pools.clear();
+        self.clients.clear();
+        self.settings.clear();
+    }
 }
 
 #[cfg(test)]

@@ -75,9 +75,8 @@ impl Store {
     /// Deletes a pool and everything in it; false when it did not exist.
     pub async fn delete_pool(&self, id: &str) -> Result<bool, sqlx::Error> {
         let done = POOLS.delete(&self.write, &[("id", id)]).await;
-        self.docs.pools.forget(id);
-        // The pool's clients went with it.
-        self.docs.clients.clear();
+        // The pool's clients and settings went with it.
+        self.docs.clear();
         done
     }
 

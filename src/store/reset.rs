@@ -32,8 +32,7 @@ impl Store {
             sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
         }
         let committed = tx.commit().await;
-        self.docs.pools.clear();
-        self.docs.clients.clear();
+        self.docs.clear();
         committed?;
         self.keys.forget_all();
         Ok(())
