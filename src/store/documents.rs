@@ -9,9 +9,10 @@
 //! names are `&'static str` written in this crate, never request data, so building SQL from
 //! them is safe; every value is a bound parameter.
 
+use super::Db;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use sqlx::{AssertSqlSafe, Row};
 
 /// `(column, value)` pairs a row must all match.
 pub(crate) type Filter<'a> = [(&'static str, &'a str)];
@@ -44,7 +45,7 @@ impl DocTable {
     /// A row that breaks a uniqueness rule is an error (see [`DocTable::insert_new`]).
     pub async fn insert<T: Serialize>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         cols: &Filter<'_>,
         created: Option<f64>,
         doc: &T,
@@ -57,7 +58,7 @@ impl DocTable {
     /// columns exists.
     pub async fn insert_new<T: Serialize>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         cols: &Filter<'_>,
         created: Option<f64>,
         doc: &T,
@@ -68,7 +69,7 @@ impl DocTable {
 
     async fn insert_sql<T: Serialize>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         cols: &Filter<'_>,
         created: Option<f64>,
         doc: &T,
@@ -99,7 +100,7 @@ impl DocTable {
     /// The document of the row matching `filter`.
     pub async fn get<T: DeserializeOwned>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         filter: &Filter<'_>,
     ) -> Result<Option<T>, sqlx::Error> {
         self.get_column(db, "doc", filter).await
@@ -108,7 +109,7 @@ impl DocTable {
     /// Another JSON column of the row matching `filter` (identity pools keep roles apart).
     pub async fn get_column<T: DeserializeOwned>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         column: &'static str,
         filter: &Filter<'_>,
     ) -> Result<Option<T>, sqlx::Error> {
@@ -127,7 +128,7 @@ impl DocTable {
     /// id belongs to): `(column value, doc)`.
     pub async fn get_with<T: DeserializeOwned>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         column: &'static str,
         filter: &Filter<'_>,
     ) -> Result<Option<(String, T)>, sqlx::Error> {
@@ -146,7 +147,7 @@ impl DocTable {
     /// Replaces the document (and the `name` column when given); false when no row matched.
     pub async fn update<T: Serialize>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         name: Option<&str>,
         filter: &Filter<'_>,
         doc: &T,
@@ -173,7 +174,7 @@ impl DocTable {
     /// Replaces another JSON column; false when no row matched.
     pub async fn set_column<T: Serialize>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         column: &'static str,
         filter: &Filter<'_>,
         value: &T,
@@ -194,7 +195,7 @@ impl DocTable {
 
     /// Deletes the row matching `filter` (and, through foreign keys, what hangs off it);
     /// false when there was none.
-    pub async fn delete(&self, db: &SqlitePool, filter: &Filter<'_>) -> Result<bool, sqlx::Error> {
+    pub async fn delete(&self, db: &Db, filter: &Filter<'_>) -> Result<bool, sqlx::Error> {
         let sql = format!("DELETE FROM {} WHERE {}", self.table, condition(filter));
         let done = bind_all(sqlx::query(AssertSqlSafe(sql)), filter)
             .execute(db)
@@ -206,7 +207,7 @@ impl DocTable {
     /// `limit`.
     pub async fn list<T: DeserializeOwned>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         filter: &Filter<'_>,
         after: Option<&str>,
         limit: u32,
@@ -218,7 +219,7 @@ impl DocTable {
     /// `list` of the documents whose key starts with `prefix` (`None`: every key).
     pub async fn list_prefixed<T: DeserializeOwned>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         prefix: Option<&str>,
         after: Option<&str>,
         limit: u32,
@@ -235,7 +236,7 @@ impl DocTable {
     /// Documents matching `filter` with `after < key < before`, in key order, at most `limit`.
     async fn list_keys_in<T: DeserializeOwned>(
         &self,
-        db: &SqlitePool,
+        db: &Db,
         filter: &Filter<'_>,
         (after, before): (&str, Option<&str>),
         limit: u32,

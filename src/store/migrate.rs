@@ -8,8 +8,8 @@
 //! Before it commits, `PRAGMA foreign_key_check` must find nothing; enforcement is turned
 //! back on whatever happens.
 
-use sqlx::pool::PoolConnection;
-use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
+use super::Db;
+use sqlx::{Connection, SqliteConnection};
 use std::collections::HashMap;
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
@@ -20,16 +20,16 @@ fn checksum(sql: &str) -> String {
     crate::crypto::hex::sha256_hex(sql)
 }
 
-pub async fn run(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    run_migrations(pool, MIGRATIONS).await
+pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
+    run_migrations(db, MIGRATIONS).await
 }
 
 /// Applies those of `migrations` this database has not applied yet.
 pub(crate) async fn run_migrations(
-    pool: &SqlitePool,
+    db: &Db,
     migrations: &[(i64, &str, &str)],
 ) -> Result<(), sqlx::Error> {
-    let mut conn: PoolConnection<Sqlite> = pool.acquire().await?;
+    let mut conn = db.conn().await?;
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS _migrations (
             version INTEGER PRIMARY KEY NOT NULL,
@@ -120,7 +120,7 @@ mod tests {
 
     #[tokio::test]
     async fn migrations_apply_once_and_edits_are_refused() {
-        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let pool = memory_pool().await;
         super::run(&pool).await.unwrap();
         super::run(&pool).await.unwrap();
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM _migrations")
@@ -135,18 +135,14 @@ mod tests {
         assert!(super::run(&pool).await.is_err());
     }
 
-    async fn memory_pool() -> SqlitePool {
+    async fn memory_pool() -> Db {
         let opts = sqlx::sqlite::SqliteConnectOptions::new()
             .in_memory(true)
             .foreign_keys(true);
-        sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts)
-            .await
-            .unwrap()
+        Db::open(&opts, 1).await.unwrap()
     }
 
-    async fn foreign_keys_on(pool: &SqlitePool) -> bool {
+    async fn foreign_keys_on(pool: &Db) -> bool {
         sqlx::query_scalar::<_, i64>("PRAGMA foreign_keys")
             .fetch_one(pool)
             .await

@@ -6,6 +6,7 @@ pub mod auth_events;
 pub mod client_objects;
 pub mod client_secrets;
 pub mod codes;
+mod db;
 pub mod devices;
 pub mod doc_cache;
 mod documents;
@@ -29,16 +30,19 @@ pub mod users;
 pub mod webauthn;
 
 use crate::config::SyncMode;
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+pub use db::{Db, Tx};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Read connections for a database file (readers never wait for the writer in WAL mode).
+const READERS: usize = 4;
+
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub read: SqlitePool,
-    pub write: SqlitePool,
+    pub read: Db,
+    pub write: Db,
     /// Signing keys loaded so far (see `keys.rs`).
     pub keys: std::sync::Arc<keys::KeyCache>,
     /// User-pool and app-client documents read so far (see `doc_cache.rs`).
@@ -54,7 +58,7 @@ impl Store {
 
     /// [`Store::open`] with SQLite's `synchronous` setting for a database file.
     pub async fn open_with(path: Option<&Path>, sync: SyncMode) -> Result<Store, sqlx::Error> {
-        let store = match path {
+        let (read, write) = match path {
             Some(path) => {
                 if let Some(dir) = path.parent()
                     && !dir.as_os_str().is_empty()
@@ -72,53 +76,27 @@ impl Store {
                     })
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
-                let write = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    // A ping before every query is a second round trip to the connection's
-                    // thread; a local file connection does not go stale.
-                    .test_before_acquire(false)
-                    .connect_with(opts.clone())
-                    .await?;
+                // All writes go through one connection, so they queue instead of failing
+                // with SQLITE_BUSY.
+                let write = Db::open(&opts, 1).await?;
                 migrate::run(&write).await?;
-                let read = SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .test_before_acquire(false)
-                    .connect_with(opts.read_only(true))
-                    .await?;
-                Store {
-                    read,
-                    write,
-                    keys: Default::default(),
-                    docs: Default::default(),
-                }
+                let read = Db::open(&opts.read_only(true), READERS).await?;
+                (read, write)
             }
             None => {
                 // One connection holds the in-memory database; it must never be closed.
                 let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .test_before_acquire(false)
-                    .connect_with(opts)
-                    .await?;
-                migrate::run(&pool).await?;
-                Store {
-                    read: pool.clone(),
-                    write: pool,
-                    keys: Default::default(),
-                    docs: Default::default(),
-                }
+                let db = Db::open(&opts, 1).await?;
+                migrate::run(&db).await?;
+                (db.clone(), db)
             }
         };
-        Ok(store)
+        Ok(Store {
+            read,
+            write,
+            keys: Default::default(),
+            docs: Default::default(),
+        })
     }
 
     pub async fn close(&self) {

@@ -2,9 +2,10 @@
 //! users into `users`, in large transactions on the write connection.
 
 use super::Store;
+use super::Tx;
 use crate::model::user::User;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
+use sqlx::{AssertSqlSafe, Row};
 
 /// A user import job as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,10 +98,7 @@ fn attributes_json(user: &User) -> Result<String, sqlx::Error> {
 
 /// Inserts `users` (no checks beyond the table's unique keys) with one statement, and
 /// answers which were inserted; the others already existed (or repeat an earlier row).
-async fn insert_plain(
-    tx: &mut Transaction<'static, Sqlite>,
-    users: &[&ImportUser],
-) -> Result<Vec<bool>, sqlx::Error> {
+async fn insert_plain(tx: &mut Tx<'_>, users: &[&ImportUser]) -> Result<Vec<bool>, sqlx::Error> {
     let mut sql = String::from(USER_INSERT);
     for i in 0..users.len() {
         if i > 0 {
@@ -144,7 +142,7 @@ async fn insert_plain(
 }
 
 async fn value_taken(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut Tx<'_>,
     pool_id: &str,
     column: &'static str,
     value: &str,
@@ -174,10 +172,7 @@ fn lookup_value(user: &User, column: &str) -> Option<String> {
 }
 
 /// One row that needs lookups first (sign-in attribute, verified aliases, MFA settings).
-async fn insert_checked(
-    tx: &mut Transaction<'static, Sqlite>,
-    u: &ImportUser,
-) -> Result<ImportOutcome, sqlx::Error> {
+async fn insert_checked(tx: &mut Tx<'_>, u: &ImportUser) -> Result<ImportOutcome, sqlx::Error> {
     let pool_id = &u.user.pool_id;
     if let Some(column) = u.unique_in
         && let Some(value) = lookup_value(&u.user, column)

@@ -4,15 +4,15 @@
 
 use super::*;
 use crate::crypto::password::hash_password;
+use crate::store::Db;
 use crate::store::migrate;
-use sqlx::SqlitePool;
 
 async fn memory_store() -> Store {
     Store::open(None).await.unwrap()
 }
 
 /// The detail lines of SQLite's plan for `sql` (every `?` bound to a string).
-async fn plan(pool: &SqlitePool, sql: &str) -> Vec<String> {
+async fn plan(pool: &Db, sql: &str) -> Vec<String> {
     let mut query = sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
     for _ in 0..sql.matches('?').count() {
         query = query.bind("x");
@@ -384,11 +384,7 @@ async fn users_survive_the_rowid_rebuild() {
     let opts = sqlx::sqlite::SqliteConnectOptions::new()
         .in_memory(true)
         .foreign_keys(true);
-    let pool = sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(opts)
-        .await
-        .unwrap();
+    let pool = Db::open(&opts, 1).await.unwrap();
     let before: Vec<_> = migrate::MIGRATIONS
         .iter()
         .copied()
