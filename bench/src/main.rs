@@ -389,6 +389,10 @@ async fn measure(
         }
     }
     result["phases"] = json!(phases);
+    match scenario::first_sign_in(target).await {
+        Ok(ms) => result["startup"]["first_sign_in_ms"] = json!(round(ms, 2)),
+        Err(e) => eprintln!("[{}] first sign-in on a new pool: {e}", args.label),
+    }
     if let Some(p) = pid
         && let Some(m) = procs::memory(p)
     {

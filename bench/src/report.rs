@@ -168,7 +168,7 @@ pub fn markdown(results: &[Value]) -> String {
 
     let _ = writeln!(out, "\n### Start-up and memory\n");
     header(&mut out, &["Measure"], results);
-    let rows: [(&str, &Row); 7] = [
+    let rows: [(&str, &Row); 8] = [
         ("Start-up to first answer, empty", &|r| {
             f(&r["startup"]["empty_ms"]).map_or("–".into(), |x| format!("{} ms", ms(x)))
         }),
@@ -189,6 +189,9 @@ pub fn markdown(results: &[Value]) -> String {
                 None => "– (in memory or not restarted)".into(),
             },
         ),
+        ("First sign-in on a new pool (median of 3)", &|r| {
+            f(&r["startup"]["first_sign_in_ms"]).map_or("–".into(), |x| format!("{} ms", ms(x)))
+        }),
         ("RSS idle (empty)", &|r| mib(&r["memory"]["idle_kib"])),
         ("RSS after the phases", &|r| {
             mib(&r["memory"]["after_load_kib"])

@@ -5,7 +5,9 @@
 //! commits in between), two concurrent requests can no longer both pass.
 
 use super::Store;
-use super::users::{COLUMNS, INSERT_USER, SAVE_USER, bind_mutable, user_from_row};
+use super::users::{
+    COLUMNS, INSERT_USER, INSERT_USER_WHERE, SAVE_USER, bind_mutable, user_from_row,
+};
 use crate::model::user::{User, UserStatus};
 use sqlx::{AssertSqlSafe, SqliteConnection};
 
@@ -54,6 +56,38 @@ fn verified_flag(attr: super::users::LookupAttr) -> Option<&'static str> {
         super::users::LookupAttr::PhoneNumber => Some("phone_number_verified"),
         super::users::LookupAttr::PreferredUsername => None,
     }
+}
+
+/// ` AND NOT EXISTS (...)` per `unique` value (none may be taken over): the checks of
+/// [`claim_unique`] as a condition, binding (pool id, value, username) each.
+fn unique_conditions(unique: &[Unique]) -> String {
+    let mut sql = String::new();
+    for u in unique {
+        let verified = match (u.verified_only, verified_flag(u.attr)) {
+            (true, Some(flag)) => format!(" AND {flag} = 1"),
+            _ => String::new(),
+        };
+        sql.push_str(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM users WHERE pool_id = ? AND {} = ?{verified} \
+             AND username <> ?)",
+            u.attr.column()
+        ));
+    }
+    sql
+}
+
+fn bind_unique<'q>(
+    mut query: super::users::Query<'q>,
+    user: &'q User,
+    unique: &[Unique],
+) -> super::users::Query<'q> {
+    for u in unique {
+        query = query
+            .bind(&user.pool_id)
+            .bind(u.attr.key(&u.value))
+            .bind(&user.username);
+    }
+    query
 }
 
 /// Checks (and for `take_over`, clears) every `unique` value for `user` on `conn`;
@@ -108,6 +142,33 @@ impl Store {
         username_key: &str,
         unique: &[Unique],
     ) -> Result<Checked, sqlx::Error> {
+        // The usual case, every check passing, is one statement: a transaction would hold
+        // the only write connection across five round trips. Only when it inserts nothing
+        // does the transaction below find out why (or insert, if things changed since).
+        if unique.iter().all(|u| !u.take_over) {
+            let sql = format!(
+                "{} WHERE EXISTS (SELECT 1 FROM user_pools WHERE id = ?) \
+                 AND NOT EXISTS (SELECT 1 FROM users WHERE pool_id = ? \
+                     AND (username_key = ? OR username = ?)){}",
+                INSERT_USER_WHERE.as_str(),
+                unique_conditions(unique)
+            );
+            let query = sqlx::query(AssertSqlSafe(sql))
+                .bind(&user.pool_id)
+                .bind(&user.username)
+                .bind(username_key)
+                .bind(&user.sub)
+                .bind(user.created);
+            let query = bind_mutable(query, user)?
+                .bind(&user.pool_id)
+                .bind(&user.pool_id)
+                .bind(username_key)
+                .bind(&user.username);
+            let query = bind_unique(query, user, unique);
+            if query.execute(&self.write).await?.rows_affected() == 1 {
+                return Ok(Checked::Done);
+            }
+        }
         let mut tx = self.write.begin().await?;
         let pool: Option<i64> = sqlx::query_scalar("SELECT 1 FROM user_pools WHERE id = ?")
             .bind(&user.pool_id)
@@ -152,6 +213,23 @@ impl Store {
         spend: Option<SpendCode<'_>>,
         unique: &[Unique],
     ) -> Result<Checked, sqlx::Error> {
+        // As in `insert_user_checked`: one guarded statement for the usual case (no code to
+        // spend, nothing taken over); the transaction below when it changes nothing.
+        if spend.is_none() && unique.iter().all(|u| !u.take_over) {
+            let sql = format!(
+                "{} AND status = COALESCE(?, status){}",
+                SAVE_USER.as_str(),
+                unique_conditions(unique)
+            );
+            let query = bind_mutable(sqlx::query(AssertSqlSafe(sql)), user)?
+                .bind(&user.pool_id)
+                .bind(&user.username)
+                .bind(expect_status.map(|s| s.as_str()));
+            let query = bind_unique(query, user, unique);
+            if query.execute(&self.write).await?.rows_affected() == 1 {
+                return Ok(Checked::Done);
+            }
+        }
         let mut tx = self.write.begin().await?;
         let status: Option<String> =
             sqlx::query_scalar("SELECT status FROM users WHERE pool_id = ? AND username = ?")

@@ -175,6 +175,16 @@ pub(super) static INSERT_USER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`INSERT_USER`] as `INSERT ... SELECT <the same values>`, for a caller to append a
+/// WHERE clause that must hold for the row to be inserted.
+pub(super) static INSERT_USER_WHERE: LazyLock<String> = LazyLock::new(|| {
+    INSERT_USER
+        .replacen(") VALUES (", ") SELECT ", 1)
+        .strip_suffix(')')
+        .unwrap_or_default()
+        .to_string()
+});
+
 pub(super) static SAVE_USER: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = MUTABLE_COLUMNS
         .iter()
