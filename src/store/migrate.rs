@@ -7,6 +7,11 @@
 //! inside a transaction, and DROP TABLE would otherwise cascade into the referencing rows).
 //! Before it commits, `PRAGMA foreign_key_check` must find nothing; enforcement is turned
 //! back on whatever happens.
+//!
+//! A new database (nothing applied yet) takes every migration in one transaction, with
+//! enforcement off throughout and one `foreign_key_check` at the end: it has no rows to
+//! protect, and one commit in place of one per migration makes a first start (and every
+//! in-memory store the tests open) faster.
 
 use super::Db;
 use sqlx::{Connection, SqliteConnection};
@@ -46,6 +51,7 @@ pub(crate) async fn run_migrations(
             .await?
             .into_iter()
             .collect();
+    let mut pending = Vec::new();
     for (version, description, sql) in migrations {
         let sum = checksum(sql);
         match applied.get(version) {
@@ -55,62 +61,88 @@ pub(crate) async fn run_migrations(
                     "migration {version} ({description}) was changed after this database applied it"
                 )));
             }
-            None => {}
+            None => pending.push(Migration {
+                version: *version,
+                description,
+                sql,
+                sum,
+            }),
         }
-        let fk_off = sql
-            .lines()
-            .next()
-            .is_some_and(|l| l.trim() == FOREIGN_KEYS_OFF);
+    }
+    let fresh = applied.is_empty();
+    let batches: Vec<&[Migration]> = if fresh {
+        vec![&pending[..]]
+    } else {
+        pending.chunks(1).collect()
+    };
+    for batch in batches.into_iter().filter(|b| !b.is_empty()) {
+        let fk_off = fresh
+            || batch.iter().any(|m| {
+                m.sql
+                    .lines()
+                    .next()
+                    .is_some_and(|l| l.trim() == FOREIGN_KEYS_OFF)
+            });
         if fk_off {
             sqlx::raw_sql("PRAGMA foreign_keys = OFF")
                 .execute(&mut *conn)
                 .await?;
-            let result = apply(&mut conn, *version, description, sql, &sum, true).await;
+            let result = apply(&mut conn, batch, true).await;
             let restored = sqlx::raw_sql("PRAGMA foreign_keys = ON")
                 .execute(&mut *conn)
                 .await;
             result?;
             restored?;
         } else {
-            apply(&mut conn, *version, description, sql, &sum, false).await?;
+            apply(&mut conn, batch, false).await?;
         }
     }
     Ok(())
 }
 
+/// A migration not applied yet.
+struct Migration<'a> {
+    version: i64,
+    description: &'a str,
+    sql: &'a str,
+    sum: String,
+}
+
+/// Applies `batch` in one transaction.
 async fn apply(
     conn: &mut SqliteConnection,
-    version: i64,
-    description: &str,
-    sql: &str,
-    sum: &str,
+    batch: &[Migration<'_>],
     check_foreign_keys: bool,
 ) -> Result<(), sqlx::Error> {
     let mut tx = conn.begin().await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+    for m in batch {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO _migrations (version, description, checksum, applied_at)
+             VALUES (?, ?, ?, unixepoch('subsec'))",
+        )
+        .bind(m.version)
+        .bind(m.description)
+        .bind(&m.sum)
         .execute(&mut *tx)
         .await?;
+    }
     if check_foreign_keys {
         let broken = sqlx::query("PRAGMA foreign_key_check")
             .fetch_all(&mut *tx)
             .await?;
         if !broken.is_empty() {
-            // Dropping `tx` rolls the migration back.
+            let last = batch.last().map_or(0, |m| m.version);
+            let description = batch.last().map_or("", |m| m.description);
+            // Dropping `tx` rolls the migrations back.
             return Err(sqlx::Error::Protocol(format!(
-                "migration {version} ({description}) leaves {} rows with broken foreign keys",
+                "migration {last} ({description}) leaves {} rows with broken foreign keys",
                 broken.len()
             )));
         }
     }
-    sqlx::query(
-        "INSERT INTO _migrations (version, description, checksum, applied_at)
-         VALUES (?, ?, ?, unixepoch('subsec'))",
-    )
-    .bind(version)
-    .bind(description)
-    .bind(sum)
-    .execute(&mut *tx)
-    .await?;
     tx.commit().await
 }
 
