@@ -310,12 +310,13 @@ fn crypto_section(out: &mut String, r: &Value) {
     let nproc = r["machine"]["nproc"].as_f64().unwrap_or(1.0);
     let _ = writeln!(
         out,
-        "\n### Crypto arithmetic ({}, one core)\n\nOne RS256 signature (2048-bit key, the emulator's signer): {} µs. SRP verifier g^x (checking a plain password): {} µs. SRP server challenge (g^b + k·v): {} µs. SRP server key ((A·v^u)^b): {} µs.\n",
+        "\n### Crypto arithmetic ({}, one core)\n\nOne RS256 signature (2048-bit key, the emulator's signer): {} µs. SRP verifier g^x (checking a plain password): {} µs. SRP server challenge (g^b + k·v): {} µs. SRP server key ((A·v^u)^b): {} µs. RSA-2048 key generation: {} µs.\n",
         r["label"].as_str().unwrap_or("?"),
         m["rs256_sign_us"],
         m["srp_verifier_us"],
         m["srp_server_challenge_us"],
         m["srp_server_key_us"],
+        m["rsa_keygen_us"],
     );
     let _ = writeln!(
         out,
