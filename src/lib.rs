@@ -226,6 +226,12 @@ pub async fn serve(
             store.keep_spare_keys(target, &stop).await;
         });
     }
+    {
+        let (store, stop) = (store.clone(), tasks.clone());
+        tasks.spawn("WAL checkpoints", async move {
+            store.keep_checkpointing(&stop).await;
+        });
+    }
     let listener = listener::BoundedListener::new(
         listener,
         state.config.max_connections,

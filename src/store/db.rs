@@ -36,6 +36,8 @@ struct Inner {
     /// `None` until first needed (the first is opened at once), and again once closed.
     conns: Box<[Mutex<Option<SqliteConnection>>]>,
     closed: AtomicBool,
+    /// Notified whenever a connection is handed out (see [`Db::used`]).
+    used: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Db {
@@ -77,6 +79,7 @@ impl Db {
                 free: Semaphore::new(count),
                 conns: conns.into_boxed_slice(),
                 closed: AtomicBool::new(false),
+                used: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -105,6 +108,7 @@ impl Db {
                 }
                 let conn = MutexGuard::try_map(guard, Option::as_mut)
                     .map_err(|_| sqlx::Error::PoolClosed)?;
+                self.inner.used.notify_one();
                 return Ok(Conn {
                     conn,
                     _permit: permit,
@@ -112,6 +116,12 @@ impl Db {
             }
             tokio::task::yield_now().await;
         }
+    }
+
+    /// Resolves once a connection was handed out since the last call (at once if one was):
+    /// on the write connection, "something may have been written".
+    pub async fn used(&self) {
+        self.inner.used.notified().await;
     }
 
     /// Starts a transaction on a free connection; it rolls back unless committed.

@@ -416,12 +416,7 @@ async fn users_survive_the_rowid_rebuild() {
     migrate::run_migrations(&pool, migrate::MIGRATIONS)
         .await
         .unwrap();
-    let store = Store {
-        read: pool.clone(),
-        write: pool.clone(),
-        keys: Default::default(),
-        docs: Default::default(),
-    };
+    let store = Store::over(pool.clone());
     let alice = store.get_user_by_key("p", "alice").await.unwrap().unwrap();
     assert_eq!(alice.username, "Alice");
     assert_eq!(alice.password.as_ref(), Some(&password));
