@@ -66,14 +66,19 @@ impl DerefMut for Conn<'_> {
 }
 
 impl Db {
-    /// Up to `count` connections with `opts`: the first opened now, the others when
-    /// concurrent use first needs them (a quiet server starts and idles with one).
+    /// Up to `count` connections with `opts`: the first opened now (so a bad file fails at
+    /// once), the others when concurrent use first needs them (a quiet server idles with one).
     pub async fn open(opts: &SqliteConnectOptions, count: usize) -> Result<Db, sqlx::Error> {
+        let db = Db::deferred(opts, count);
+        *db.inner.conns[0].lock().await = Some(opts.connect().await?);
+        Ok(db)
+    }
+
+    /// Up to `count` connections with `opts`, none opened before first use.
+    pub fn deferred(opts: &SqliteConnectOptions, count: usize) -> Db {
         let count = count.max(1);
-        let mut conns = Vec::with_capacity(count);
-        conns.push(Mutex::new(Some(opts.connect().await?)));
-        conns.resize_with(count, || Mutex::new(None));
-        Ok(Db {
+        let conns: Vec<_> = (0..count).map(|_| Mutex::new(None)).collect();
+        Db {
             inner: Arc::new(Inner {
                 opts: opts.clone(),
                 free: Semaphore::new(count),
@@ -81,7 +86,7 @@ impl Db {
                 closed: AtomicBool::new(false),
                 used: tokio::sync::Notify::new(),
             }),
-        })
+        }
     }
 
     /// A free connection, waiting (first come, first served) while all are in use.

@@ -67,49 +67,42 @@ impl Store {
 
     /// [`Store::open`] with SQLite's `synchronous` setting for a database file.
     pub async fn open_with(path: Option<&Path>, sync: SyncMode) -> Result<Store, sqlx::Error> {
-        let (read, write, checkpoints) = match path {
-            Some(path) => {
-                if let Some(dir) = path.parent()
-                    && !dir.as_os_str().is_empty()
-                {
-                    std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-                }
-                let opts = SqliteConnectOptions::new()
-                    .filename(path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(match sync {
-                        SyncMode::Off => SqliteSynchronous::Off,
-                        SyncMode::Normal => SqliteSynchronous::Normal,
-                        SyncMode::Full => SqliteSynchronous::Full,
-                    })
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true);
-                // All writes go through one connection, so they queue instead of failing
-                // with SQLITE_BUSY. It does not checkpoint: a checkpoint's two fsyncs would
-                // stall every write queued behind it (with `normal`, writes measured 684/s
-                // against 1,177/s with `off`); another connection does, off that path.
-                let write_opts = opts
-                    .clone()
-                    .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES);
-                let write = Db::open(&write_opts, 1).await?;
-                migrate::run(&write).await?;
-                let checkpoints = Db::open(&opts, 1).await?;
-                let read = Db::open(&opts.read_only(true), READERS).await?;
-                (read, write, Some(checkpoints))
-            }
-            None => {
-                // One connection holds the in-memory database; it must never be closed.
-                let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-                let db = Db::open(&opts, 1).await?;
-                migrate::run(&db).await?;
-                return Ok(Store::over(db));
-            }
+        let Some(path) = path else {
+            // One connection holds the in-memory database; it must never be closed.
+            let opts = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+            let db = Db::open(&opts, 1).await?;
+            migrate::run(&db).await?;
+            return Ok(Store::over(db));
         };
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        }
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match sync {
+                SyncMode::Off => SqliteSynchronous::Off,
+                SyncMode::Normal => SqliteSynchronous::Normal,
+                SyncMode::Full => SqliteSynchronous::Full,
+            })
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        // All writes go through one connection, so they queue instead of failing with
+        // SQLITE_BUSY. It does not checkpoint: a checkpoint's two fsyncs would stall every
+        // write queued behind it (with `normal`, writes measured 684/s against 1,177/s with
+        // `off`); another connection does, off that path, opened at its first checkpoint.
+        let write_opts = opts
+            .clone()
+            .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES);
+        let write = Db::open(&write_opts, 1).await?;
+        migrate::run(&write).await?;
         Ok(Store {
-            read,
+            read: Db::open(&opts.clone().read_only(true), READERS).await?,
             write,
-            checkpoints,
+            checkpoints: Some(Db::deferred(&opts, 1)),
             keys: Default::default(),
             docs: Default::default(),
         })
