@@ -18,7 +18,7 @@ use crate::crypto::srp;
 use crate::model::user::{User, UserStatus};
 use crate::protocol::ctx::Ctx;
 use crate::protocol::{ApiError, ApiResult};
-use crate::store::sessions::Lockout;
+use crate::store::sign_in_attempts::{Lockout, SignInAttempt};
 use crate::tokens::{self, Grant, RefreshMode, refresh};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -166,31 +166,30 @@ pub async fn finish(ctx: &Ctx, call: &Call, step: Step) -> ApiResult<Outcome> {
     }
 }
 
-/// Refuses sign-in while a user is temporarily locked out; otherwise takes one attempt,
-/// counted as a failure before the password is checked (`clear_failures` undoes it when the
-/// password is right). Counting first means guesses sent in parallel are checked no more
-/// often than serial ones: from the fifth failure on each one locks the user out for a time
-/// that doubles with each further failure, and later attempts are refused unchecked.
-pub(crate) async fn check_lockout(ctx: &Ctx, user: &User) -> ApiResult<i64> {
+/// Refuses sign-in while a user is temporarily locked out; otherwise starts one attempt,
+/// which [`end_attempt`] ends once the password is checked. From the fifth failure on each
+/// one locks the user out for a time that doubles with each further failure, and later
+/// attempts are refused unchecked; guesses sent in parallel are checked no more often than
+/// serial ones (see `store/sign_in_attempts.rs`).
+pub(crate) async fn check_lockout(ctx: &Ctx, user: &User) -> ApiResult<SignInAttempt> {
     let attempt = ctx
         .store
-        .take_sign_in_attempt(&user.pool_id, &user.sub, ctx.clock.now_epoch(), LOCKOUT)
+        .begin_sign_in_attempt(&user.pool_id, &user.sub, ctx.clock.now_epoch(), LOCKOUT)
         .await?;
     attempt.ok_or_else(|| ApiError::not_authorized("Password attempts exceeded"))
 }
 
-/// A wrong password: already counted by `check_lockout`.
-pub(crate) async fn record_failure(_ctx: &Ctx, _user: &User, _attempt: i64) -> ApiResult<()> {
-    Ok(())
-}
-
-/// A right password: the failures so far (this attempt included) no longer count.
-pub(crate) async fn clear_failures(ctx: &Ctx, user: &User, attempt: i64) -> ApiResult<()> {
-    if attempt > 0 {
-        ctx.store
-            .clear_sign_in_failures(&user.pool_id, &user.sub)
-            .await?;
-    }
+/// The password was checked: a right one clears the user's failures so far, a wrong one
+/// counts as one.
+pub(crate) async fn end_attempt(
+    ctx: &Ctx,
+    attempt: SignInAttempt,
+    password_ok: bool,
+) -> ApiResult<()> {
+    let now = ctx.clock.now_epoch();
+    ctx.store
+        .end_sign_in_attempt(attempt, password_ok, now, LOCKOUT)
+        .await?;
     Ok(())
 }
 
@@ -215,7 +214,7 @@ pub async fn password_step(
     check_enabled(&user)?;
     check_not_reset(&user)?;
     challenge::pre_authentication(ctx, call, &user).await?;
-    let failures = check_lockout(ctx, &user).await?;
+    let attempt = check_lockout(ctx, &user).await?;
     let ok = match &user.password {
         Some(stored) => {
             crate::cpu::check_password(&call.pool_id, &user.username, given_password, stored)
@@ -223,11 +222,10 @@ pub async fn password_step(
         }
         None => false,
     };
+    end_attempt(ctx, attempt, ok).await?;
     if !ok {
-        record_failure(ctx, &user, failures).await?;
         return Err(incorrect());
     }
-    clear_failures(ctx, &user, failures).await?;
     after_password(ctx, call, user).await
 }
 
@@ -596,7 +594,7 @@ async fn password_verifier(
         return Err(call.unknown_user());
     };
     check_enabled(&user)?;
-    let failures = check_lockout(ctx, &user).await?;
+    let attempt = check_lockout(ctx, &user).await?;
     let ChallengeState::PasswordVerifier {
         a,
         b,
@@ -620,11 +618,7 @@ async fn password_verifier(
         }
         _ => false,
     };
-    if !verified {
-        record_failure(ctx, &user, failures).await?;
-    } else {
-        clear_failures(ctx, &user, failures).await?;
-    }
+    end_attempt(ctx, attempt, verified).await?;
     // In CUSTOM_AUTH the password is one round: DefineAuthChallenge judges its result.
     if let Some(history) = custom {
         let history = history.clone();

@@ -23,6 +23,7 @@ pub mod pools;
 pub mod providers;
 pub mod reset;
 pub mod sessions;
+pub mod sign_in_attempts;
 pub mod tokens;
 pub mod user_import;
 pub mod user_writes;
@@ -56,6 +57,8 @@ pub struct Store {
     pub keys: std::sync::Arc<keys::KeyCache>,
     /// User-pool and app-client documents read so far (see `doc_cache.rs`).
     pub docs: std::sync::Arc<doc_cache::Docs>,
+    /// Users with sign-in attempts under way (see `sign_in_attempts.rs`).
+    attempts: std::sync::Arc<sign_in_attempts::AttemptsUnderWay>,
 }
 
 impl Store {
@@ -105,6 +108,7 @@ impl Store {
             checkpoints: Some(Db::deferred(&opts, 1)),
             keys: Default::default(),
             docs: Default::default(),
+            attempts: Default::default(),
         })
     }
 
@@ -116,6 +120,7 @@ impl Store {
             checkpoints: None,
             keys: Default::default(),
             docs: Default::default(),
+            attempts: Default::default(),
         }
     }
 

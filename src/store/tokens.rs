@@ -48,9 +48,11 @@ impl Store {
         now: f64,
         refresh_expires: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO token_families (origin_jti, pool_id, client_id, username, sub, auth_time, created, device_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        let batch = sqlx::query(
+            "BEGIN IMMEDIATE; \
+             INSERT INTO token_families (origin_jti, pool_id, client_id, username, sub, auth_time, created, device_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8); \
+             INSERT INTO refresh_tokens (token_sha256, origin_jti, created, expires) VALUES (?9, ?1, ?7, ?10); \
+             COMMIT",
         )
         .bind(&family.origin_jti)
         .bind(&family.pool_id)
@@ -60,18 +62,9 @@ impl Store {
         .bind(family.auth_time)
         .bind(now)
         .bind(&family.device_key)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_sha256, origin_jti, created, expires) VALUES (?, ?, ?, ?)",
-        )
         .bind(refresh_sha256)
-        .bind(&family.origin_jti)
-        .bind(now)
-        .bind(refresh_expires)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
+        .bind(refresh_expires);
+        self.write.execute_atomic(batch).await.map(drop)
     }
 
     pub async fn find_refresh_token(
@@ -112,24 +105,18 @@ impl Store {
         now: f64,
         new_expires: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "UPDATE refresh_tokens SET replaced_at = ? WHERE token_sha256 = ? AND replaced_at IS NULL",
+        let batch = sqlx::query(
+            "BEGIN IMMEDIATE; \
+             UPDATE refresh_tokens SET replaced_at = ?1 WHERE token_sha256 = ?2 AND replaced_at IS NULL; \
+             INSERT INTO refresh_tokens (token_sha256, origin_jti, created, expires) VALUES (?3, ?4, ?1, ?5); \
+             COMMIT",
         )
         .bind(now)
         .bind(old_sha256)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_sha256, origin_jti, created, expires) VALUES (?, ?, ?, ?)",
-        )
         .bind(new_sha256)
         .bind(origin_jti)
-        .bind(now)
-        .bind(new_expires)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
+        .bind(new_expires);
+        self.write.execute_atomic(batch).await.map(drop)
     }
 
     /// Revokes one family; false when it does not exist.

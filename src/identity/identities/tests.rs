@@ -524,6 +524,8 @@ async fn role_mappings_choose_the_role() {
         ),
     )
     .await;
+    // Later than the first issue (equal times would order by the random key id).
+    ctx.clock.advance(1);
     credentials_with(&ctx, &plain_id, logins(&pool_id, &plain_token), None)
         .await
         .unwrap();
