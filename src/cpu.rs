@@ -25,9 +25,30 @@ where
     T: Send + 'static,
 {
     let _permit = PERMITS.acquire().await.map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(job)
-        .await
-        .map_err(ApiError::internal)
+    tokio::task::spawn_blocking(|| {
+        yield_to_io();
+        job()
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
+/// Lowers the calling thread's scheduling priority (nice 10), once per thread. The threads
+/// that answer requests and run SQLite then get a core as soon as they wake instead of
+/// waiting out a crypto job's time slice; that matters most for the task holding the one
+/// write connection, which every queued write waits for. The crypto still gets every cycle
+/// nobody else wants. (Only lowering is allowed unprivileged, so it is never undone; the
+/// blocking pool's threads also serve other, latency-tolerant jobs.)
+fn yield_to_io() {
+    #[cfg(target_os = "linux")]
+    {
+        thread_local!(static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        if !LOWERED.replace(true) {
+            let tid = rustix::thread::gettid();
+            // Best effort: a refusal leaves the thread as it was.
+            let _ = rustix::process::setpriority_process(Some(tid), 10);
+        }
+    }
 }
 
 /// [`password::hash_password`] off the async workers.
@@ -63,6 +84,17 @@ pub async fn check_password(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn jobs_run_at_a_lower_priority() {
+        let nice = run(|| rustix::process::getpriority_process(Some(rustix::thread::gettid())))
+            .await
+            .unwrap()
+            .unwrap();
+        // At least 10 (a process started nicer than that stays so).
+        assert!(nice >= 10, "{nice}");
+    }
 
     #[tokio::test]
     async fn jobs_run_and_panics_are_errors() {
