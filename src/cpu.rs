@@ -39,16 +39,22 @@ where
 /// write connection, which every queued write waits for. The crypto still gets every cycle
 /// nobody else wants. (Only lowering is allowed unprivileged, so it is never undone; the
 /// blocking pool's threads also serve other, latency-tolerant jobs.)
-fn yield_to_io() {
+pub(crate) fn yield_to_io() {
+    thread_local!(static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !LOWERED.replace(true) {
+        lower_priority(10);
+    }
+}
+
+/// Sets the calling thread's nice value (only ever raised: lowering it again needs a
+/// privilege). Best effort: a refusal leaves the thread as it was.
+pub(crate) fn lower_priority(nice: i32) {
     #[cfg(target_os = "linux")]
     {
-        thread_local!(static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-        if !LOWERED.replace(true) {
-            let tid = rustix::thread::gettid();
-            // Best effort: a refusal leaves the thread as it was.
-            let _ = rustix::process::setpriority_process(Some(tid), 10);
-        }
+        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), nice);
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// [`password::hash_password`] off the async workers.

@@ -8,12 +8,11 @@
 //! Generation is aws-lc's too (several times faster than the rsa crate's, which matters
 //! when a test suite makes a pool per test); the stored PKCS#1 form comes from the rsa crate.
 
-use aws_lc_rs::signature::{
-    ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair,
-};
+pub use aws_lc_rs::signature::RsaKeyPair;
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
-use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey};
+use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -26,6 +25,9 @@ pub const RSA_BITS: usize = 2048;
 pub struct GeneratedKey {
     pub kid: String,
     pub private_pkcs1_der: Vec<u8>,
+    /// The key as aws-lc generated it, ready to sign: parsing the DER again checks the key
+    /// (~500 µs), which a new pool's first sign-in would otherwise pay for both its keys.
+    pub pair: Option<RsaKeyPair>,
 }
 
 /// Generates a key pair. Slow (tens to hundreds of milliseconds): call it off the async
@@ -44,6 +46,7 @@ pub fn generate() -> Result<GeneratedKey, rsa::Error> {
     Ok(GeneratedKey {
         kid: kid_of(&key)?,
         private_pkcs1_der: der.as_bytes().to_vec(),
+        pair: Some(pair),
     })
 }
 
@@ -104,17 +107,20 @@ struct ReceivedHeader {
 }
 
 impl SigningKey {
-    /// Loads a stored key.
+    /// Loads a stored key. Only decodes the DER (n, e and the public key's DER are fields
+    /// of it): the rsa crate's full parse also validated the key and precomputed its CRT
+    /// values, ~500 µs per key, paid by a pool's first sign-in for both keys.
     pub fn from_stored(kid: &str, private_pkcs1_der: &[u8]) -> Result<Self, rsa::Error> {
-        let key =
-            rsa::RsaPrivateKey::from_pkcs1_der(private_pkcs1_der).map_err(rsa::Error::from)?;
-        let n = key.n().to_bytes_be();
-        let e = key.e().to_bytes_be();
-        let public_pkcs1_der = key
-            .to_public_key()
-            .to_pkcs1_der()
-            .map_err(rsa::Error::from)?
-            .into_vec();
+        use rsa::pkcs1::der::{Decode, Encode};
+        let key = rsa::pkcs1::RsaPrivateKey::from_der(private_pkcs1_der)
+            .map_err(|e| rsa::Error::from(rsa::pkcs1::Error::from(e)))?;
+        let public = rsa::pkcs1::RsaPublicKey {
+            modulus: key.modulus,
+            public_exponent: key.public_exponent,
+        };
+        let public_pkcs1_der = public
+            .to_der()
+            .map_err(|e| rsa::Error::from(rsa::pkcs1::Error::from(e)))?;
         let header = serde_json::to_vec(&JwtHeader {
             typ: None,
             alg: "RS256",
@@ -123,14 +129,21 @@ impl SigningKey {
         .map_err(|_| rsa::Error::Internal)?;
         Ok(SigningKey {
             kid: kid.to_string(),
-            n: B64URL.encode(n),
-            e: B64URL.encode(e),
+            n: B64URL.encode(key.modulus.as_bytes()),
+            e: B64URL.encode(key.public_exponent.as_bytes()),
             header_b64: B64URL.encode(header),
             private_pkcs1_der: private_pkcs1_der.to_vec(),
             public_pkcs1_der,
             pair: OnceLock::new(),
             public: OnceLock::new(),
         })
+    }
+
+    /// Hands over the already parsed pair of this key (from [`generate`]), so the first
+    /// signature does not parse it.
+    pub fn with_pair(self, pair: RsaKeyPair) -> Self {
+        let _ = self.pair.set(Ok(pair));
+        self
     }
 
     fn pair(&self) -> Result<&RsaKeyPair, SignError> {
@@ -277,6 +290,7 @@ impl PoolKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rsa::pkcs1::DecodeRsaPrivateKey;
 
     #[test]
     fn generated_keys_load_and_have_distinct_stable_kids() {
@@ -287,6 +301,13 @@ mod tests {
         let loaded = SigningKey::from_stored(&a.kid, &a.private_pkcs1_der).unwrap();
         let parsed = rsa::RsaPrivateKey::from_pkcs1_der(&a.private_pkcs1_der).unwrap();
         assert_eq!(kid_of(&parsed).unwrap(), a.kid);
+        // The DER-only load gives what the rsa crate's full parse does.
+        assert_eq!(loaded.n, B64URL.encode(parsed.n().to_bytes_be()));
+        assert_eq!(loaded.e, B64URL.encode(parsed.e().to_bytes_be()));
+        let public = parsed.to_public_key().to_pkcs1_der().unwrap();
+        assert_eq!(loaded.public_pkcs1_der(), public.as_bytes());
+        assert!(SigningKey::from_stored("k", &a.private_pkcs1_der[..100]).is_err());
+        assert!(SigningKey::from_stored("k", b"not a key").is_err());
         let jwk = loaded.jwk();
         assert_eq!(jwk["kty"], "RSA");
         assert_eq!(jwk["alg"], "RS256");
