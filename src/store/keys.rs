@@ -28,6 +28,11 @@ impl std::fmt::Debug for KeyCache {
 }
 
 impl KeyCache {
+    /// The parsed pair of a spare key this process generated, taken out of the cache.
+    fn take_parsed(&self, kid: &str) -> Option<keys::RsaKeyPair> {
+        self.parsed_spares.lock().ok()?.remove(kid)
+    }
+
     fn get(&self, pool_id: &str) -> Option<Arc<PoolKeys>> {
         self.loaded.lock().ok()?.get(pool_id).cloned()
     }
@@ -56,10 +61,13 @@ impl KeyCache {
     }
 }
 
-/// True when `pair` is the key `key` was loaded from (its public key's DER is the same).
-fn pair_matches(key: &SigningKey, pair: &keys::RsaKeyPair) -> bool {
-    use aws_lc_rs::signature::KeyPair;
-    pair.public_key().as_ref() == key.public_pkcs1_der()
+/// `key` with the pair `generated` carries when it is that key (the kid is a hash of the
+/// public key); a key stored by a concurrent request keeps parsing its own.
+fn with_parsed(key: SigningKey, generated: keys::GeneratedKey) -> SigningKey {
+    match generated.pair {
+        Some(pair) if generated.kid == key.kid => key.with_pair(pair),
+        _ => key,
+    }
 }
 
 fn key_error(e: impl std::fmt::Display) -> sqlx::Error {
@@ -131,14 +139,14 @@ impl Store {
                 self.keys.spares_taken.notify_one();
                 (
                     keys::GeneratedKey {
+                        pair: self.keys.take_parsed(&id_kid),
                         kid: id_kid,
                         private_pkcs1_der: id_der,
-                        pair: None,
                     },
                     keys::GeneratedKey {
+                        pair: self.keys.take_parsed(&access_kid),
                         kid: access_kid,
                         private_pkcs1_der: access_der,
-                        pair: None,
                     },
                 )
             }
@@ -172,21 +180,10 @@ impl Store {
         }
         tx.commit().await?;
         self.keys.forget(pool_id);
-        let k = self.read_pool_keys(pool_id).await?;
-        // The pairs already parsed: those just generated, or the spares' from their thread.
-        let (mut id_pair, mut access_pair) = (generated.0.pair, generated.1.pair);
-        if let Ok(mut parsed) = self.keys.parsed_spares.lock() {
-            id_pair = id_pair.or_else(|| parsed.remove(&generated.0.kid));
-            access_pair = access_pair.or_else(|| parsed.remove(&generated.1.kid));
-        }
-        let k = k.map(|k| {
-            let with = |key: SigningKey, pair: Option<keys::RsaKeyPair>| match pair {
-                Some(p) if pair_matches(&key, &p) => key.with_pair(p),
-                _ => key,
-            };
+        let k = self.read_pool_keys(pool_id).await?.map(|k| {
             Arc::new(PoolKeys {
-                id: with(k.id, id_pair),
-                access: with(k.access, access_pair),
+                id: with_parsed(k.id, generated.0),
+                access: with_parsed(k.access, generated.1),
             })
         });
         if let Some(k) = &k {
@@ -259,9 +256,18 @@ mod tests {
     #[test]
     fn only_the_pair_of_the_same_key_is_handed_over() {
         let (a, b) = (keys::generate().unwrap(), keys::generate().unwrap());
-        let key = SigningKey::from_stored(&a.kid, &a.private_pkcs1_der).unwrap();
-        assert!(super::pair_matches(&key, a.pair.as_ref().unwrap()));
-        assert!(!super::pair_matches(&key, b.pair.as_ref().unwrap()));
+        let (kid, der) = (a.kid.clone(), a.private_pkcs1_der.clone());
+        let load = || SigningKey::from_stored(&kid, &der).unwrap();
+        let claims = serde_json::json!({"a": 1});
+        // Its own pair signs what the stored key verifies; another key's pair is not taken.
+        let own = super::with_parsed(load(), a);
+        assert!(own.verify_jwt(&own.sign_jwt(&claims).unwrap()).is_some());
+        let other = super::with_parsed(load(), b);
+        assert!(
+            other
+                .verify_jwt(&other.sign_jwt(&claims).unwrap())
+                .is_some()
+        );
     }
 
     #[tokio::test]

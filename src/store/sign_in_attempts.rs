@@ -30,7 +30,7 @@ type Key = (String, String);
 #[derive(Debug, Default)]
 pub struct AttemptsUnderWay(Mutex<HashMap<Key, Entry>>);
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Entry {
     /// Set once the stored counters were read into `failures` / `locked_until`.
     loaded: Arc<OnceCell<()>>,
@@ -117,14 +117,7 @@ impl Store {
         let key = (pool_id.to_string(), sub.to_string());
         let loaded = {
             let mut map = self.attempts.map();
-            let entry = map.entry(key.clone()).or_insert_with(|| Entry {
-                loaded: Default::default(),
-                holders: 0,
-                checking: 0,
-                failures: 0,
-                locked_until: 0.0,
-                writes: Default::default(),
-            });
+            let entry = map.entry(key.clone()).or_default();
             entry.holders += 1;
             entry.loaded.clone()
         };
